@@ -1,0 +1,138 @@
+// Package nsqembed runs real nsqlookupd and nsqd (github.com/nsqio/nsq v1.3.0)
+// inside this process on 127.0.0.1, for `topicat demo` and for tests. Each one
+// starts in milliseconds.
+package nsqembed
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nsqio/nsq/nsqd"
+	"github.com/nsqio/nsq/nsqlookupd"
+)
+
+// Lookupd is an in-process nsqlookupd.
+type Lookupd struct {
+	l    *nsqlookupd.NSQLookupd
+	once sync.Once
+}
+
+// StartLookupd starts an nsqlookupd on the given addresses ("127.0.0.1:0" picks free ports).
+func StartLookupd(tcpAddr, httpAddr string) (*Lookupd, error) {
+	opts := nsqlookupd.NewOptions()
+	opts.TCPAddress = or(tcpAddr, "127.0.0.1:0")
+	opts.HTTPAddress = or(httpAddr, "127.0.0.1:0")
+	opts.BroadcastAddress = "127.0.0.1"
+	opts.Logger = quiet()
+	l, err := nsqlookupd.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("start nsqlookupd: %w", err)
+	}
+	go l.Main()
+	return &Lookupd{l: l}, nil
+}
+
+// TCPAddr is where nsqd registers (host:port).
+func (l *Lookupd) TCPAddr() string { return l.l.RealTCPAddr().String() }
+
+// HTTPAddr is host:port of the HTTP API.
+func (l *Lookupd) HTTPAddr() string { return l.l.RealHTTPAddr().String() }
+
+// URL is the HTTP API as a URL, the form topicat's --lookupd takes.
+func (l *Lookupd) URL() string { return "http://" + l.HTTPAddr() }
+
+// Close stops the lookupd; calling it again does nothing.
+func (l *Lookupd) Close() { l.once.Do(l.l.Exit) }
+
+// NSQDOptions configures an in-process nsqd.
+type NSQDOptions struct {
+	// ID must differ between nsqd in one process (the default derives from the hostname).
+	ID int64
+	// TCPAddr and HTTPAddr default to 127.0.0.1:0; fix them to restart a node in place.
+	TCPAddr, HTTPAddr string
+	// Lookupds are nsqlookupd TCP addresses to register with.
+	Lookupds []string
+	// DataPath holds the node's disk queues; empty makes a temporary directory removed on Close.
+	DataPath string
+	// MemQueueSize is how many messages a topic or channel keeps in memory before spilling to disk; 0 keeps nsqd's default.
+	MemQueueSize int64
+	// MaxMsgSize in bytes; 0 keeps nsqd's default (1 MiB).
+	MaxMsgSize int64
+}
+
+// NSQD is an in-process nsqd.
+type NSQD struct {
+	n       *nsqd.NSQD
+	tempDir string
+	once    sync.Once
+}
+
+// StartNSQD starts an nsqd and waits until it is listening.
+func StartNSQD(o NSQDOptions) (*NSQD, error) {
+	opts := nsqd.NewOptions()
+	opts.ID = o.ID
+	opts.TCPAddress = or(o.TCPAddr, "127.0.0.1:0")
+	opts.HTTPAddress = or(o.HTTPAddr, "127.0.0.1:0")
+	opts.HTTPSAddress = ""
+	opts.BroadcastAddress = "127.0.0.1"
+	opts.NSQLookupdTCPAddresses = o.Lookupds
+	opts.Logger = quiet()
+	opts.E2EProcessingLatencyPercentiles = []float64{0.5, 0.99}
+	opts.E2EProcessingLatencyWindowTime = time.Minute
+	if o.MemQueueSize > 0 {
+		opts.MemQueueSize = o.MemQueueSize
+	}
+	if o.MaxMsgSize > 0 {
+		opts.MaxMsgSize = o.MaxMsgSize
+	}
+	d := &NSQD{}
+	opts.DataPath = o.DataPath
+	if opts.DataPath == "" {
+		dir, err := os.MkdirTemp("", "topicat-nsqd-")
+		if err != nil {
+			return nil, fmt.Errorf("start nsqd: make data dir: %w", err)
+		}
+		opts.DataPath, d.tempDir = dir, dir
+	}
+	n, err := nsqd.New(opts)
+	if err != nil {
+		d.removeTemp()
+		return nil, fmt.Errorf("start nsqd: %w", err)
+	}
+	d.n = n
+	go n.Main()
+	return d, nil
+}
+
+// TCPAddr is host:port of the TCP protocol (producers, consumers).
+func (d *NSQD) TCPAddr() string { return d.n.RealTCPAddr().String() }
+
+// HTTPAddr is host:port of the HTTP API, the form topicat's --nsqd takes.
+func (d *NSQD) HTTPAddr() string { return d.n.RealHTTPAddr().String() }
+
+// Close stops the nsqd and removes a temporary data directory; calling it again does nothing.
+func (d *NSQD) Close() {
+	d.once.Do(func() {
+		d.n.Exit()
+		d.removeTemp()
+	})
+}
+
+func (d *NSQD) removeTemp() {
+	if d.tempDir != "" {
+		os.RemoveAll(d.tempDir)
+	}
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func quiet() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -1,0 +1,214 @@
+// Package health turns snapshots into findings: what is wrong or risky, why it
+// matters and what to do. Findings are pure functions of snapshots, so the
+// dashboard's header, its health pane and `topicat get health` agree.
+package health
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/topicat/topicat/sources"
+)
+
+// Severity orders findings; a higher value is worse.
+type Severity int
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	default:
+		return "info"
+	}
+}
+
+// MarshalText prints the severity by name in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Finding is one problem or risk.
+type Finding struct {
+	Severity Severity
+	System   sources.System
+	// Subject is what the finding is about: "broker 2", "topic audit-log", "nsqd 127.0.0.1:4151".
+	Subject string
+	Title   string
+	Why     string
+	Fix     string
+}
+
+// Counts tallies findings by severity.
+type Counts struct{ Errors, Warnings, Infos int }
+
+// Count tallies findings.
+func Count(fs []Finding) Counts {
+	var c Counts
+	for _, f := range fs {
+		switch f.Severity {
+		case Error:
+			c.Errors++
+		case Warning:
+			c.Warnings++
+		default:
+			c.Infos++
+		}
+	}
+	return c
+}
+
+// Sort orders findings worst first, then by system and subject.
+func Sort(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.System, b.System), cmp.Compare(a.Subject, b.Subject))
+	})
+}
+
+// Kafka returns the findings for one Kafka snapshot. A nil snapshot has none.
+func Kafka(s *sources.KafkaSnapshot) []Finding {
+	if s == nil {
+		return nil
+	}
+	var fs []Finding
+	add := func(sev Severity, subject, title, why, fix string) {
+		fs = append(fs, Finding{Severity: sev, System: sources.Kafka, Subject: subject, Title: title, Why: why, Fix: fix})
+	}
+	for _, b := range s.Brokers {
+		if !b.Up {
+			add(Error, fmt.Sprintf("broker %d", b.ID), "broker is down",
+				fmt.Sprintf("it leads %d partitions and hosts %d replicas; partitions whose only replica is here are unavailable", b.Leaders, b.Replicas),
+				"check the broker process and its host; its last error was: "+b.LastErr)
+		}
+	}
+	for _, t := range s.Topics {
+		subject := "topic " + t.Name
+		if t.Offline > 0 {
+			add(Error, subject, fmt.Sprintf("%d offline partition(s)", t.Offline),
+				"producers and consumers of those partitions fail until a leader is elected",
+				"bring back a broker holding a replica, or reassign the partitions")
+		}
+		if t.UnderReplicated > 0 {
+			add(Warning, subject, fmt.Sprintf("%d under-replicated partition(s)", t.UnderReplicated),
+				"fewer replicas are in sync than assigned: one more broker failure may lose data or availability",
+				"check the brokers missing from the ISR (disk, network, replica fetcher lag)")
+		}
+		if !t.Internal && t.ReplicationFactor == 1 && len(s.Brokers) > 1 {
+			add(Warning, subject, "replication factor 1",
+				"each partition lives on one broker: when that broker stops, the partition is offline and acks=all producers fail",
+				"raise the replication factor to 3 (partition reassignment) and set default.replication.factor on the brokers")
+		}
+	}
+	for _, g := range s.Groups {
+		if g.State == "Empty" && g.Lag > 0 {
+			add(Warning, "group "+g.ID, fmt.Sprintf("no members, lag %d", g.Lag),
+				"committed offsets fall further behind while nothing consumes; messages may expire unread",
+				"start the group's consumers, or delete the group if it is retired")
+		}
+	}
+	Sort(fs)
+	return fs
+}
+
+// NSQ returns the findings for one NSQ snapshot. A nil snapshot has none.
+func NSQ(s *sources.NSQSnapshot) []Finding {
+	if s == nil {
+		return nil
+	}
+	var fs []Finding
+	add := func(sev Severity, subject, title, why, fix string) {
+		fs = append(fs, Finding{Severity: sev, System: sources.NSQ, Subject: subject, Title: title, Why: why, Fix: fix})
+	}
+	for _, l := range s.Lookupds {
+		if !l.Up {
+			add(Warning, "lookupd "+l.Addr, "lookupd unreachable",
+				"consumers that discover nsqd through it see no new producers", "check the nsqlookupd process: "+l.Err)
+		}
+	}
+	upLookupds := 0
+	for _, l := range s.Lookupds {
+		if l.Up {
+			upLookupds++
+		}
+	}
+	newest := ""
+	for _, n := range s.Nodes {
+		if compareVersions(n.Version, newest) > 0 {
+			newest = n.Version
+		}
+	}
+	for _, n := range s.Nodes {
+		subject := "nsqd " + n.Addr
+		switch {
+		case !n.Up:
+			add(Error, subject, "nsqd is down",
+				"its topics' totals are partial and its queued messages are not delivered", "check the nsqd process and its host: "+n.Err)
+			continue
+		case n.Health != "" && n.Health != "OK":
+			add(Error, subject, "nsqd unhealthy", "nsqd reports: "+n.Health, "check its disk and data path")
+		}
+		if len(s.Lookupds) > 0 && len(n.Lookupds) < upLookupds {
+			add(Warning, subject, fmt.Sprintf("known to %d of %d lookupds", len(n.Lookupds), upLookupds),
+				"consumers using the other lookupds never find this node's messages",
+				"check --lookupd-tcp-address on this nsqd")
+		}
+		if n.Version != "" && compareVersions(n.Version, newest) < 0 {
+			add(Info, subject, "older version "+n.Version, "the cluster runs "+newest+" elsewhere", "upgrade this nsqd")
+		}
+	}
+	for _, t := range s.Topics {
+		if t.Depth > 0 && len(t.Channels) == 0 {
+			add(Warning, "topic "+t.Name, fmt.Sprintf("depth %d and no channels", t.Depth),
+				"messages queue on the topic with nowhere to go", "create a channel or remove the producer")
+		}
+		for _, c := range t.Channels {
+			subject := "channel " + t.Name + "/" + c.Name
+			switch {
+			case c.Paused && c.Depth > 0:
+				add(Info, subject, fmt.Sprintf("paused with depth %d", c.Depth),
+					"nothing is delivered while it is paused", "unpause the channel when its consumers are ready")
+			case c.Depth > 0 && c.Clients == 0 && !strings.HasSuffix(c.Name, "#ephemeral"):
+				add(Warning, subject, fmt.Sprintf("depth %d and no clients", c.Depth),
+					"messages pile up unread", "start a consumer on this channel, or delete it if it is unused")
+			}
+			if c.BackendDepth > 0 {
+				add(Info, subject, fmt.Sprintf("%d messages on disk", c.BackendDepth),
+					"the in-memory queue overflowed (--mem-queue-size); delivery is slower from disk", "add consumers or raise max-in-flight")
+			}
+		}
+	}
+	Sort(fs)
+	return fs
+}
+
+// compareVersions compares dotted versions numerically ("1.10.0" > "1.9.2").
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range max(len(as), len(bs)) {
+		var x, y int
+		if i < len(as) {
+			fmt.Sscanf(as[i], "%d", &x)
+		}
+		if i < len(bs) {
+			fmt.Sscanf(bs[i], "%d", &y)
+		}
+		if c := cmp.Compare(x, y); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// All returns the findings of both systems, worst first. Either snapshot may be nil.
+func All(k *sources.KafkaSnapshot, n *sources.NSQSnapshot) []Finding {
+	fs := append(Kafka(k), NSQ(n)...)
+	Sort(fs)
+	return fs
+}

@@ -1,0 +1,110 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type fakeSnap struct{ n int64 }
+
+func (fakeSnap) System() System { return Kafka }
+func (fakeSnap) Metadata() Meta { return Meta{} }
+
+func TestLoopNewestWinsAndNeverOverlaps(t *testing.T) {
+	var running, polls atomic.Int64
+	overlap := make(chan struct{}, 1)
+	l := NewLoop(LoopConfig{Interval: time.Millisecond}, func(ctx context.Context) (Snapshot, error) {
+		if running.Add(1) > 1 {
+			select {
+			case overlap <- struct{}{}:
+			default:
+			}
+		}
+		defer running.Add(-1)
+		return fakeSnap{polls.Add(1)}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	// Let many polls happen without reading: the channel holds only the newest.
+	for polls.Load() < 20 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	got := (<-l.Updates()).(fakeSnap).n
+	if last := polls.Load(); got != last {
+		t.Fatalf("the unread snapshot is poll %d, want the newest, %d", got, last)
+	}
+	select {
+	case <-overlap:
+		t.Fatal("two polls ran at once")
+	default:
+	}
+}
+
+func TestLoopPauseAndRefresh(t *testing.T) {
+	var polls atomic.Int64
+	l := NewLoop(LoopConfig{Interval: time.Hour}, func(ctx context.Context) (Snapshot, error) {
+		return fakeSnap{polls.Add(1)}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	if s := (<-l.Updates()).(fakeSnap); s.n != 1 {
+		t.Fatalf("first poll = %d", s.n)
+	}
+	l.SetPaused(true)
+	l.Refresh() // a refresh polls once even while paused
+	if s := (<-l.Updates()).(fakeSnap); s.n != 2 {
+		t.Fatalf("refresh while paused gave poll %d, want 2", s.n)
+	}
+	l.SetPaused(false) // resuming polls at once rather than after the hour
+	if s := (<-l.Updates()).(fakeSnap); s.n != 3 {
+		t.Fatalf("resume gave poll %d, want 3", s.n)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		failures int
+		want     time.Duration
+	}{
+		{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {4, 8 * time.Second}, {10, 10 * time.Second},
+	}
+	for _, tc := range tests {
+		if got := backoff(time.Second, 10*time.Second, tc.failures); got != tc.want {
+			t.Errorf("backoff after %d failures = %v, want %v", tc.failures, got, tc.want)
+		}
+	}
+}
+
+func TestReadOnlyRefusesMutations(t *testing.T) {
+	s := ReadOnly(stubSource{})
+	res := s.Do(context.Background(), Request{Action: "nsq.channel.pause", Target: "events/archive"})
+	if res.Err != ErrReadOnly.Error() || !res.Failed() {
+		t.Fatalf("read-only let a mutating request through: %+v", res)
+	}
+}
+
+type stubSource struct{ Source }
+
+func (stubSource) Do(context.Context, Request) Result {
+	return Result{Err: errors.New("reached the cluster").Error()}
+}
+
+func TestTrackErrorsKeepsSince(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	prev := TrackErrors(nil, []EndpointError{{Endpoint: "broker 2", Err: "refused"}}, t0)
+	cur := TrackErrors(prev, []EndpointError{{Endpoint: "broker 2", Err: "refused"}, {Endpoint: "broker 3", Err: "timeout"}}, t0.Add(time.Minute))
+	if !cur[0].Since.Equal(t0) || !cur[1].Since.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("since not carried: %+v", cur)
+	}
+}

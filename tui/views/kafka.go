@@ -1,0 +1,197 @@
+package views
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/topicat/topicat/sources"
+)
+
+func kafkaSnap(d Data) (*sources.KafkaSnapshot, error) {
+	if d.Kafka == nil {
+		return nil, ErrNotConfigured{sources.Kafka}
+	}
+	return d.Kafka, nil
+}
+
+// brokerRow adds what a broker row needs from the snapshot around it.
+type brokerRow struct {
+	sources.Broker
+	Controller bool   `json:"Controller"`
+	DownFor    string `json:"DownFor,omitempty"`
+}
+
+func kafkaBrokers() *View {
+	cols := []col[brokerRow]{
+		{Column: Column{Title: "ID", Min: 2, Right: true}, text: func(b brokerRow) string { return num(b.ID) }, num: func(b brokerRow) float64 { return float64(b.ID) }},
+		{Column: Column{Title: "ADDRESS", Min: 12, Flex: true}, text: func(b brokerRow) string { return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))) }},
+		{Column: Column{Title: "RACK", Min: 4, Max: 16}, text: func(b brokerRow) string { return b.Rack }},
+		{Column: Column{Title: "CTRL", Min: 4}, text: func(b brokerRow) string { return yes(b.Controller, "★") }},
+		{Column: Column{Title: "STATE", Min: 5, Max: 40}, text: func(b brokerRow) string {
+			if b.Up {
+				return "up"
+			}
+			return strings.TrimSpace("DOWN " + b.DownFor)
+		}},
+		{Column: Column{Title: "LEADERS", Min: 7, Right: true}, text: func(b brokerRow) string { return num(b.Leaders) }, num: func(b brokerRow) float64 { return float64(b.Leaders) }},
+		{Column: Column{Title: "REPLICAS", Min: 8, Right: true}, text: func(b brokerRow) string { return num(b.Replicas) }, num: func(b brokerRow) float64 { return float64(b.Replicas) }},
+		{Column: Column{Title: "LAST ERROR", Min: 10, Max: 60}, text: func(b brokerRow) string { return b.LastErr }},
+	}
+	return define(View{Name: "brokers", Title: "Brokers", System: sources.Kafka, Help: "Kafka brokers: address, rack, controller, state, partitions led"}, cols,
+		func(d Data, _ string) ([]brokerRow, error) {
+			s, err := kafkaSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			rows := make([]brokerRow, len(s.Brokers))
+			for i, b := range s.Brokers {
+				rows[i] = brokerRow{Broker: b, Controller: b.ID == s.Controller}
+				if !b.Up && !b.DownSince.IsZero() {
+					rows[i].DownFor = "for " + Ago(s.Taken.Sub(b.DownSince))
+				}
+			}
+			return rows, nil
+		},
+		func(b brokerRow) string { return num(b.ID) },
+		func(b brokerRow) Status {
+			if !b.Up {
+				return Bad
+			}
+			return Normal
+		})
+}
+
+func kafkaTopics() *View {
+	cols := []col[sources.Topic]{
+		{Column: Column{Title: "TOPIC", Min: 10, Flex: true}, text: func(t sources.Topic) string { return t.Name }},
+		{Column: Column{Title: "PARTS", Min: 5, Right: true}, text: func(t sources.Topic) string { return num(len(t.Partitions)) }, num: func(t sources.Topic) float64 { return float64(len(t.Partitions)) }},
+		{Column: Column{Title: "RF", Min: 2, Right: true}, text: func(t sources.Topic) string { return num(t.ReplicationFactor) }, num: func(t sources.Topic) float64 { return float64(t.ReplicationFactor) }},
+		{Column: Column{Title: "URP", Min: 3, Right: true}, text: func(t sources.Topic) string { return num(t.UnderReplicated) }, num: func(t sources.Topic) float64 { return float64(t.UnderReplicated) }},
+		{Column: Column{Title: "OFFLINE", Min: 7, Right: true}, text: func(t sources.Topic) string { return num(t.Offline) }, num: func(t sources.Topic) float64 { return float64(t.Offline) }},
+		{Column: Column{Title: "MESSAGES", Min: 8, Right: true}, text: func(t sources.Topic) string { return num(t.Messages) }, num: func(t sources.Topic) float64 { return float64(t.Messages) }},
+		{Column: Column{Title: "RATE", Min: 7, Right: true}, text: func(t sources.Topic) string { return rate(t.Rate) }, num: func(t sources.Topic) float64 { return t.Rate }},
+		{Column: Column{Title: "INTERNAL", Min: 8}, text: func(t sources.Topic) string { return yes(t.Internal, "internal") }},
+	}
+	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "partitions", Help: "Kafka topics: partitions, replication, health, messages and produce rate"}, cols,
+		func(d Data, _ string) ([]sources.Topic, error) {
+			s, err := kafkaSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			return s.Topics, nil
+		},
+		func(t sources.Topic) string { return t.Name },
+		func(t sources.Topic) Status {
+			switch {
+			case t.Offline > 0 || t.Err != "":
+				return Bad
+			case t.UnderReplicated > 0 || (t.ReplicationFactor == 1 && !t.Internal):
+				return Warn
+			case t.Internal:
+				return Muted
+			}
+			return Normal
+		})
+}
+
+func kafkaPartitions() *View {
+	cols := []col[sources.Partition]{
+		{Column: Column{Title: "PARTITION", Min: 9, Right: true}, text: func(p sources.Partition) string { return num(p.ID) }, num: func(p sources.Partition) float64 { return float64(p.ID) }},
+		{Column: Column{Title: "LEADER", Min: 6, Right: true}, text: func(p sources.Partition) string {
+			if p.Leader < 0 {
+				return "none"
+			}
+			return num(p.Leader)
+		}, num: func(p sources.Partition) float64 { return float64(p.Leader) }},
+		{Column: Column{Title: "REPLICAS", Min: 8}, text: func(p sources.Partition) string { return ids(p.Replicas) }},
+		{Column: Column{Title: "ISR", Min: 5}, text: func(p sources.Partition) string { return ids(p.ISR) }},
+		{Column: Column{Title: "OFFLINE", Min: 7}, text: func(p sources.Partition) string { return ids(p.OfflineReplicas) }},
+		{Column: Column{Title: "LOW", Min: 6, Right: true}, text: func(p sources.Partition) string { return offset(p.Low) }, num: func(p sources.Partition) float64 { return float64(p.Low) }},
+		{Column: Column{Title: "HIGH", Min: 6, Right: true}, text: func(p sources.Partition) string { return offset(p.High) }, num: func(p sources.Partition) float64 { return float64(p.High) }},
+		{Column: Column{Title: "MESSAGES", Min: 8, Right: true}, text: func(p sources.Partition) string {
+			if p.Low < 0 || p.High < 0 {
+				return "?"
+			}
+			return num(p.High - p.Low)
+		}, num: func(p sources.Partition) float64 { return float64(p.High - p.Low) }},
+		{Column: Column{Title: "ERROR", Min: 5, Flex: true}, text: func(p sources.Partition) string { return p.Err }},
+	}
+	return define(View{Name: "partitions", Title: "Partitions", System: sources.Kafka, Arg: "TOPIC", Help: "one topic's partitions: leader, replicas, ISR, offsets"}, cols,
+		func(d Data, topic string) ([]sources.Partition, error) {
+			s, err := kafkaSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range s.Topics {
+				if t.Name == topic {
+					return t.Partitions, nil
+				}
+			}
+			return nil, fmt.Errorf("kafka topic %q not found", topic)
+		},
+		func(p sources.Partition) string { return num(p.ID) },
+		func(p sources.Partition) Status {
+			switch {
+			case p.IsOffline() || p.Err != "":
+				return Bad
+			case p.UnderReplicated():
+				return Warn
+			}
+			return Normal
+		})
+}
+
+func kafkaGroups() *View {
+	cols := []col[sources.Group]{
+		{Column: Column{Title: "GROUP", Min: 10, Flex: true}, text: func(g sources.Group) string { return g.ID }},
+		{Column: Column{Title: "STATE", Min: 6, Max: 20}, text: func(g sources.Group) string { return g.State }},
+		{Column: Column{Title: "PROTOCOL", Min: 8, Max: 20}, text: func(g sources.Group) string { return g.Protocol }},
+		{Column: Column{Title: "MEMBERS", Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.Members) }, num: func(g sources.Group) float64 { return float64(g.Members) }},
+		{Column: Column{Title: "TOPICS", Min: 6, Max: 40}, text: func(g sources.Group) string { return strings.Join(g.Topics, ",") }},
+		{Column: Column{Title: "LAG", Min: 5, Right: true}, text: func(g sources.Group) string { return num(g.Lag) }, num: func(g sources.Group) float64 { return float64(g.Lag) }},
+		{Column: Column{Title: "MAX LAG", Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.MaxLag) }, num: func(g sources.Group) float64 { return float64(g.MaxLag) }},
+	}
+	return define(View{Name: "groups", Title: "Groups", System: sources.Kafka, Help: "Kafka consumer groups: state, members, topics, lag"}, cols,
+		func(d Data, _ string) ([]sources.Group, error) {
+			s, err := kafkaSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			return s.Groups, nil
+		},
+		func(g sources.Group) string { return g.ID },
+		func(g sources.Group) Status {
+			switch {
+			case g.Err != "":
+				return Bad
+			case g.State == "Empty" && g.Lag > 0:
+				return Warn
+			case g.State == "Dead" || g.State == "Empty":
+				return Muted
+			}
+			return Normal
+		})
+}
+
+func offset(o int64) string {
+	if o < 0 {
+		return "?"
+	}
+	return num(o)
+}
+
+// Ago formats a duration the way a status column wants it: 45s, 3m, 2h5m, 3d.
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

@@ -1,0 +1,196 @@
+package views
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/topicat/topicat/sources"
+)
+
+func nsqSnap(d Data) (*sources.NSQSnapshot, error) {
+	if d.NSQ == nil {
+		return nil, ErrNotConfigured{sources.NSQ}
+	}
+	return d.NSQ, nil
+}
+
+// nodeRow adds what a node row needs from the snapshot around it.
+type nodeRow struct {
+	sources.NSQNode
+	LookupdsUp int    `json:"LookupdsUp"`
+	DownFor    string `json:"DownFor,omitempty"`
+}
+
+func nsqNodes() *View {
+	cols := []col[nodeRow]{
+		{Column: Column{Title: "HOSTNAME", Min: 8, Max: 30}, text: func(n nodeRow) string { return n.Hostname }},
+		{Column: Column{Title: "HTTP ADDRESS", Min: 12, Flex: true}, text: func(n nodeRow) string { return n.Addr }},
+		{Column: Column{Title: "TCP", Min: 5, Right: true}, text: func(n nodeRow) string { return portText(n.TCPPort) }, num: func(n nodeRow) float64 { return float64(n.TCPPort) }},
+		{Column: Column{Title: "VERSION", Min: 7}, text: func(n nodeRow) string { return n.Version }},
+		{Column: Column{Title: "LOOKUPDS", Min: 8, Right: true}, text: func(n nodeRow) string {
+			if n.LookupdsUp == 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%d/%d", len(n.Lookupds), n.LookupdsUp)
+		}, num: func(n nodeRow) float64 { return float64(len(n.Lookupds)) }},
+		{Column: Column{Title: "STATE", Min: 5, Max: 40}, text: func(n nodeRow) string {
+			switch {
+			case !n.Up:
+				return strings.TrimSpace("DOWN " + n.DownFor)
+			case n.Health != "" && n.Health != "OK":
+				return n.Health
+			}
+			return "up"
+		}},
+		{Column: Column{Title: "TOPICS", Min: 6, Right: true}, text: func(n nodeRow) string { return num(len(n.Topics)) }, num: func(n nodeRow) float64 { return float64(len(n.Topics)) }},
+		{Column: Column{Title: "TOMBSTONED", Min: 10, Max: 30}, text: func(n nodeRow) string { return strings.Join(n.Tombstoned, ",") }},
+		{Column: Column{Title: "LAST ERROR", Min: 10, Max: 60}, text: func(n nodeRow) string { return n.Err }},
+	}
+	return define(View{Name: "nodes", Title: "Nodes", System: sources.NSQ, Help: "nsqd nodes: address, version, lookupd registration, health"}, cols,
+		func(d Data, _ string) ([]nodeRow, error) {
+			s, err := nsqSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			up := 0
+			for _, l := range s.Lookupds {
+				if l.Up {
+					up++
+				}
+			}
+			rows := make([]nodeRow, len(s.Nodes))
+			for i, n := range s.Nodes {
+				rows[i] = nodeRow{NSQNode: n, LookupdsUp: up}
+				if !n.Up && !n.DownSince.IsZero() {
+					rows[i].DownFor = "for " + Ago(s.Taken.Sub(n.DownSince))
+				}
+			}
+			return rows, nil
+		},
+		func(n nodeRow) string { return n.Addr },
+		func(n nodeRow) Status {
+			switch {
+			case !n.Up || (n.Health != "" && n.Health != "OK"):
+				return Bad
+			case n.LookupdsUp > 0 && len(n.Lookupds) < n.LookupdsUp:
+				return Warn
+			}
+			return Normal
+		})
+}
+
+func nsqTopics() *View {
+	cols := []col[sources.NSQTopic]{
+		{Column: Column{Title: "TOPIC", Min: 10, Flex: true}, text: func(t sources.NSQTopic) string { return t.Name + yes(t.Partial, " (partial)") }},
+		{Column: Column{Title: "DEPTH", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Depth) }, num: func(t sources.NSQTopic) float64 { return float64(t.Depth) }},
+		{Column: Column{Title: "MEM+DISK", Min: 8, Right: true}, text: func(t sources.NSQTopic) string { return memDisk(t.Depth, t.BackendDepth) }, num: func(t sources.NSQTopic) float64 { return float64(t.BackendDepth) }},
+		{Column: Column{Title: "INFLIGHT", Min: 8, Right: true}, text: func(t sources.NSQTopic) string { return num(t.InFlight) }, num: func(t sources.NSQTopic) float64 { return float64(t.InFlight) }},
+		{Column: Column{Title: "DEFER", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Deferred) }, num: func(t sources.NSQTopic) float64 { return float64(t.Deferred) }},
+		{Column: Column{Title: "MSGS", Min: 4, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Messages) }, num: func(t sources.NSQTopic) float64 { return float64(t.Messages) }},
+		{Column: Column{Title: "RATE", Min: 7, Right: true}, text: func(t sources.NSQTopic) string { return rate(t.Rate) }, num: func(t sources.NSQTopic) float64 { return t.Rate }},
+		{Column: Column{Title: "CHANS", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(len(t.Channels)) }, num: func(t sources.NSQTopic) float64 { return float64(len(t.Channels)) }},
+		{Column: Column{Title: "NODES", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(len(t.Nodes)) }, num: func(t sources.NSQTopic) float64 { return float64(len(t.Nodes)) }},
+		{Column: Column{Title: "PAUSED", Min: 6}, text: func(t sources.NSQTopic) string { return yes(t.Paused, "paused") }},
+	}
+	return define(View{Name: "topics", Title: "Topics", System: sources.NSQ, Detail: "channels", Help: "NSQ topics totalled across nodes: depth, in-flight, messages, ingress rate"}, cols,
+		func(d Data, _ string) ([]sources.NSQTopic, error) {
+			s, err := nsqSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			return s.Topics, nil
+		},
+		func(t sources.NSQTopic) string { return t.Name },
+		func(t sources.NSQTopic) Status {
+			switch {
+			case t.Partial:
+				return Warn
+			case t.Paused:
+				return Muted
+			}
+			return Normal
+		})
+}
+
+func nsqChannels() *View {
+	cols := []col[sources.NSQChannel]{
+		{Column: Column{Title: "TOPIC", Min: 8, Max: 30}, text: func(c sources.NSQChannel) string { return c.Topic }},
+		{Column: Column{Title: "CHANNEL", Min: 10, Flex: true}, text: func(c sources.NSQChannel) string { return c.Name + yes(c.Partial, " (partial)") }},
+		{Column: Column{Title: "DEPTH", Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Depth) }, num: func(c sources.NSQChannel) float64 { return float64(c.Depth) }},
+		{Column: Column{Title: "MEM+DISK", Min: 8, Right: true}, text: func(c sources.NSQChannel) string { return memDisk(c.Depth, c.BackendDepth) }, num: func(c sources.NSQChannel) float64 { return float64(c.BackendDepth) }},
+		{Column: Column{Title: "INFLIGHT", Min: 8, Right: true}, text: func(c sources.NSQChannel) string { return num(c.InFlight) }, num: func(c sources.NSQChannel) float64 { return float64(c.InFlight) }},
+		{Column: Column{Title: "DEFER", Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Deferred) }, num: func(c sources.NSQChannel) float64 { return float64(c.Deferred) }},
+		{Column: Column{Title: "REQ", Min: 3, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Requeued) }, num: func(c sources.NSQChannel) float64 { return float64(c.Requeued) }},
+		{Column: Column{Title: "TIMEOUT", Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return num(c.TimedOut) }, num: func(c sources.NSQChannel) float64 { return float64(c.TimedOut) }},
+		{Column: Column{Title: "MSGS", Min: 4, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Messages) }, num: func(c sources.NSQChannel) float64 { return float64(c.Messages) }},
+		{Column: Column{Title: "RATE", Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return rate(c.Rate) }, num: func(c sources.NSQChannel) float64 { return c.Rate }},
+		{Column: Column{Title: "CLIENTS", Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Clients) }, num: func(c sources.NSQChannel) float64 { return float64(c.Clients) }},
+		{Column: Column{Title: "PAUSED", Min: 6}, text: func(c sources.NSQChannel) string { return yes(c.Paused, "paused") }},
+	}
+	return define(View{Name: "channels", Title: "Channels", System: sources.NSQ, Help: "NSQ channels (all, or one topic's): depth, in-flight, requeues, timeouts, clients"}, cols,
+		func(d Data, topic string) ([]sources.NSQChannel, error) {
+			s, err := nsqSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			var out []sources.NSQChannel
+			found := topic == ""
+			for _, t := range s.Topics {
+				if topic == "" || t.Name == topic {
+					found = true
+					out = append(out, t.Channels...)
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("nsq topic %q not found", topic)
+			}
+			return out, nil
+		},
+		func(c sources.NSQChannel) string { return c.Topic + "/" + c.Name },
+		func(c sources.NSQChannel) Status {
+			switch {
+			case c.Partial || (c.Depth > 0 && c.Clients == 0 && !c.Paused):
+				return Warn
+			case c.Paused:
+				return Muted
+			}
+			return Normal
+		})
+}
+
+func nsqLookupds() *View {
+	cols := []col[sources.Lookupd]{
+		{Column: Column{Title: "LOOKUPD", Min: 12, Flex: true}, text: func(l sources.Lookupd) string { return l.Addr }},
+		{Column: Column{Title: "STATE", Min: 5}, text: func(l sources.Lookupd) string { return yes(l.Up, "up") + yes(!l.Up, "DOWN") }},
+		{Column: Column{Title: "VERSION", Min: 7}, text: func(l sources.Lookupd) string { return l.Version }},
+		{Column: Column{Title: "NODES", Min: 5, Right: true}, text: func(l sources.Lookupd) string { return num(l.Nodes) }, num: func(l sources.Lookupd) float64 { return float64(l.Nodes) }},
+		{Column: Column{Title: "TOPICS", Min: 6, Right: true}, text: func(l sources.Lookupd) string { return num(l.Topics) }, num: func(l sources.Lookupd) float64 { return float64(l.Topics) }},
+		{Column: Column{Title: "LAST ERROR", Min: 10, Max: 60}, text: func(l sources.Lookupd) string { return l.Err }},
+	}
+	return define(View{Name: "lookupds", Title: "Lookupds", System: sources.NSQ, Help: "nsqlookupd instances: reachable or not, nodes and topics known"}, cols,
+		func(d Data, _ string) ([]sources.Lookupd, error) {
+			s, err := nsqSnap(d)
+			if err != nil {
+				return nil, err
+			}
+			return s.Lookupds, nil
+		},
+		func(l sources.Lookupd) string { return l.Addr },
+		func(l sources.Lookupd) Status {
+			if !l.Up {
+				return Bad
+			}
+			return Normal
+		})
+}
+
+func memDisk(depth, backend int64) string {
+	return fmt.Sprintf("%d+%d", depth-backend, backend)
+}
+
+func portText(p int) string {
+	if p == 0 {
+		return ""
+	}
+	return num(p)
+}

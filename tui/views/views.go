@@ -1,0 +1,235 @@
+// Package views defines, once, what each pane shows: its columns (title, width
+// rule, value, sort key) and its rows, built from a snapshot. The interactive
+// panes and `topicat get … -o table` both render these tables, so a figure is
+// computed in one place. Every cell passes through safetext: names from a
+// cluster never reach a terminal as control sequences.
+package views
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/health"
+	"github.com/topicat/topicat/tui/safetext"
+)
+
+// Data is everything a view may draw from: the newest snapshot of each system
+// and the findings computed from them.
+type Data struct {
+	Kafka    *sources.KafkaSnapshot
+	NSQ      *sources.NSQSnapshot
+	Findings []health.Finding
+}
+
+// Column is a column's title and width rule.
+type Column struct {
+	Title string
+	// Min is the narrowest the column gets; Max caps it (0: no cap).
+	Min, Max int
+	// Flex columns take what width is left once the others are laid out.
+	Flex bool
+	// Right aligns numbers.
+	Right bool
+}
+
+// Status colours a row.
+type Status int
+
+const (
+	Normal Status = iota
+	Muted
+	Good
+	Warn
+	Bad
+)
+
+// Row is one table row, already made safe to print.
+type Row struct {
+	// Key identifies the row across refreshes (a topic name, "topic/channel")
+	// and is the argument of the view Enter opens.
+	Key    string
+	Cells  []string
+	Status Status
+	sort   []sortKey
+	search string
+}
+
+// Matches reports whether the row contains the filter text, case-insensitively.
+func (r Row) Matches(lowerFilter string) bool {
+	return lowerFilter == "" || strings.Contains(r.search, lowerFilter)
+}
+
+type sortKey struct {
+	num   float64
+	str   string
+	isNum bool
+}
+
+// Table is a view's columns and rows in the order the snapshot gives.
+type Table struct {
+	Columns []Column
+	Rows    []Row
+}
+
+// Compare orders two rows by a column, numbers numerically.
+func (t Table) Compare(a, b Row, col int) int {
+	ka, kb := a.sort[col], b.sort[col]
+	if ka.isNum && kb.isNum {
+		return cmp.Or(cmp.Compare(ka.num, kb.num), cmp.Compare(a.Key, b.Key))
+	}
+	return cmp.Or(cmp.Compare(ka.str, kb.str), cmp.Compare(a.Key, b.Key))
+}
+
+// Sorted returns the rows ordered by a column (ascending unless desc); col < 0 keeps the snapshot's order.
+func (t Table) Sorted(col int, desc bool) []Row {
+	rows := slices.Clone(t.Rows)
+	if col < 0 || col >= len(t.Columns) {
+		return rows
+	}
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		c := t.Compare(a, b, col)
+		if desc {
+			return -c
+		}
+		return c
+	})
+	return rows
+}
+
+// View is one pane's definition.
+type View struct {
+	// Name is the command that opens it (":brokers", "topicat get brokers").
+	Name string
+	// Title is the tab's label.
+	Title  string
+	System sources.System // empty for views of both systems
+	// Detail is the view Enter opens on a row, given the row's Key; empty for none.
+	Detail string
+	// Arg describes the argument the view needs ("TOPIC"); empty when it takes none.
+	Arg     string
+	Columns []Column
+	// Help is a one-line description for the help overlay and `topicat get --help`.
+	Help  string
+	build func(d Data, arg string) ([]Row, any, error)
+}
+
+// Build makes the view's table and the plain data behind it (what `-o json` prints).
+func (v *View) Build(d Data, arg string) (Table, any, error) {
+	rows, data, err := v.build(d, arg)
+	return Table{Columns: v.Columns, Rows: rows}, data, err
+}
+
+// col is a typed column: how to show and sort one field of a row value.
+type col[R any] struct {
+	Column
+	text func(R) string
+	// num, when set, sorts numerically; otherwise the text sorts.
+	num func(R) float64
+}
+
+func columns[R any](cols []col[R]) []Column {
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		out[i] = c.Column
+	}
+	return out
+}
+
+func makeRows[R any](items []R, cols []col[R], key func(R) string, status func(R) Status) []Row {
+	rows := make([]Row, len(items))
+	var sb strings.Builder
+	for i, it := range items {
+		r := Row{Key: key(it), Cells: make([]string, len(cols)), sort: make([]sortKey, len(cols))}
+		if status != nil {
+			r.Status = status(it)
+		}
+		sb.Reset()
+		for j, c := range cols {
+			cell := safetext.Line(c.text(it))
+			r.Cells[j] = cell
+			if c.num != nil {
+				r.sort[j] = sortKey{num: c.num(it), isNum: true}
+			} else {
+				r.sort[j] = sortKey{str: strings.ToLower(cell)}
+			}
+			sb.WriteString(strings.ToLower(cell))
+			sb.WriteByte(0)
+		}
+		r.search = sb.String()
+		rows[i] = r
+	}
+	return rows
+}
+
+// define builds a View from typed columns and a function that picks the row values.
+func define[R any](v View, cols []col[R], items func(d Data, arg string) ([]R, error), key func(R) string, status func(R) Status) *View {
+	v.Columns = columns(cols)
+	v.build = func(d Data, arg string) ([]Row, any, error) {
+		its, err := items(d, arg)
+		if err != nil {
+			return nil, nil, err
+		}
+		if its == nil {
+			its = []R{} // JSON prints [] rather than null
+		}
+		return makeRows(its, cols, key, status), its, nil
+	}
+	return &v
+}
+
+// ErrNotConfigured is returned by a view whose system has no snapshot yet or is not configured.
+type ErrNotConfigured struct{ System sources.System }
+
+func (e ErrNotConfigured) Error() string {
+	return fmt.Sprintf("%s is not configured or has not answered yet", e.System)
+}
+
+// All lists every view in tab order.
+func All() []*View {
+	return []*View{
+		kafkaBrokers(), kafkaTopics(), kafkaGroups(),
+		nsqNodes(), nsqTopics(), nsqChannels(),
+		healthView(),
+		kafkaPartitions(), nsqLookupds(),
+	}
+}
+
+// Find returns the view with the name, or nil.
+func Find(vs []*View, name string) *View {
+	for _, v := range vs {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+func num[T ~int | ~int32 | ~int64 | ~uint64](v T) string { return fmt.Sprint(v) }
+
+func rate(r float64) string {
+	if r < 0 {
+		return "–"
+	}
+	if r >= 100 {
+		return fmt.Sprintf("%.0f/s", r)
+	}
+	return fmt.Sprintf("%.1f/s", r)
+}
+
+func yes(b bool, s string) string {
+	if b {
+		return s
+	}
+	return ""
+}
+
+func ids(xs []int32) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"sync"
 
@@ -15,11 +14,10 @@ import (
 
 const configHint = " or name them in a context of the config file (topicat -h)."
 
-func runDashboard(ctx context.Context, args []string, stderr io.Writer, env func(string) string) error {
+func runDashboard(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
 	var cf commonFlags
-	fs := flag.NewFlagSet("topicat", flag.ContinueOnError)
-	cf.register(fs)
-	if err := parseFlags(fs, args, stderr, usage); err != nil {
+	fs := newFlagSet("topicat", &cf)
+	if err := parseFlags(fs, args, stdout, usage); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,8 +17,7 @@ Usage:
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	var cf commonFlags
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	cf.register(fs)
+	fs := newFlagSet("demo", &cf)
 	printOnly := fs.Bool("print-addrs", false, "run the clusters without the dashboard and print their addresses, until interrupted")
 	if err := parseFlags(fs, args, stdout, demoUsage); err != nil {
 		return err

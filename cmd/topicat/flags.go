@@ -62,6 +62,13 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.context, "c", "", "alias of --context")
 }
 
+// newFlagSet makes a subcommand's flag set with the common flags registered.
+func newFlagSet(name string, cf *commonFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cf.register(fs)
+	return fs
+}
+
 // parseFlags parses args; -h prints the usage and flags to out, a bad flag is
 // a one-line usage error.
 func parseFlags(fs *flag.FlagSet, args []string, out io.Writer, usage string) error {

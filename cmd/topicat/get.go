@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -42,8 +41,7 @@ get health exits with status 1 when any finding has error severity.`)
 
 func runGet(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	var cf commonFlags
-	fs := flag.NewFlagSet("get", flag.ContinueOnError)
-	cf.register(fs)
+	fs := newFlagSet("get", &cf)
 	output := fs.String("o", "table", "output format: table or json")
 	// Flags may come before, between or after the words.
 	var words []string

@@ -73,7 +73,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			return nil
 		}
 	}
-	return runDashboard(ctx, args, stderr, env)
+	return runDashboard(ctx, args, stdout, env)
 }
 
 func versionString() string {

@@ -72,7 +72,7 @@ func kafkaTopics() *View {
 		{Column: Column{Title: "URP", Min: 3, Right: true}, text: func(t sources.Topic) string { return num(t.UnderReplicated) }, num: func(t sources.Topic) float64 { return float64(t.UnderReplicated) }},
 		{Column: Column{Title: "OFFLINE", Min: 7, Right: true}, text: func(t sources.Topic) string { return num(t.Offline) }, num: func(t sources.Topic) float64 { return float64(t.Offline) }},
 		{Column: Column{Title: "MESSAGES", Min: 8, Right: true}, text: func(t sources.Topic) string { return num(t.Messages) }, num: func(t sources.Topic) float64 { return float64(t.Messages) }},
-		{Column: Column{Title: "RATE", Min: 7, Right: true}, text: func(t sources.Topic) string { return rate(t.Rate) }, num: func(t sources.Topic) float64 { return t.Rate }},
+		{Column: Column{Title: "RATE", Min: 6, Right: true}, text: func(t sources.Topic) string { return rate(t.Rate) }, num: func(t sources.Topic) float64 { return t.Rate }},
 		{Column: Column{Title: "INTERNAL", Min: 8}, text: func(t sources.Topic) string { return yes(t.Internal, "internal") }},
 	}
 	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "partitions", Help: "Kafka topics: partitions, replication, health, messages and produce rate"}, cols,

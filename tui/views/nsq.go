@@ -81,16 +81,15 @@ func nsqNodes() *View {
 
 func nsqTopics() *View {
 	cols := []col[sources.NSQTopic]{
-		{Column: Column{Title: "TOPIC", Min: 10, Flex: true}, text: func(t sources.NSQTopic) string { return t.Name + yes(t.Partial, " (partial)") }},
+		{Column: Column{Title: "TOPIC", Min: 10, Flex: true}, text: func(t sources.NSQTopic) string { return t.Name + yes(t.Paused, " (paused)") + yes(t.Partial, " (partial)") }},
 		{Column: Column{Title: "DEPTH", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Depth) }, num: func(t sources.NSQTopic) float64 { return float64(t.Depth) }},
-		{Column: Column{Title: "MEM+DISK", Min: 8, Right: true}, text: func(t sources.NSQTopic) string { return memDisk(t.Depth, t.BackendDepth) }, num: func(t sources.NSQTopic) float64 { return float64(t.BackendDepth) }},
-		{Column: Column{Title: "INFLIGHT", Min: 8, Right: true}, text: func(t sources.NSQTopic) string { return num(t.InFlight) }, num: func(t sources.NSQTopic) float64 { return float64(t.InFlight) }},
+		{Column: Column{Title: "DISK", Min: 4, Right: true}, text: func(t sources.NSQTopic) string { return num(t.BackendDepth) }, num: func(t sources.NSQTopic) float64 { return float64(t.BackendDepth) }},
+		{Column: Column{Title: "INFLT", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.InFlight) }, num: func(t sources.NSQTopic) float64 { return float64(t.InFlight) }},
 		{Column: Column{Title: "DEFER", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Deferred) }, num: func(t sources.NSQTopic) float64 { return float64(t.Deferred) }},
 		{Column: Column{Title: "MSGS", Min: 4, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Messages) }, num: func(t sources.NSQTopic) float64 { return float64(t.Messages) }},
-		{Column: Column{Title: "RATE", Min: 7, Right: true}, text: func(t sources.NSQTopic) string { return rate(t.Rate) }, num: func(t sources.NSQTopic) float64 { return t.Rate }},
+		{Column: Column{Title: "RATE", Min: 6, Right: true}, text: func(t sources.NSQTopic) string { return rate(t.Rate) }, num: func(t sources.NSQTopic) float64 { return t.Rate }},
 		{Column: Column{Title: "CHANS", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(len(t.Channels)) }, num: func(t sources.NSQTopic) float64 { return float64(len(t.Channels)) }},
 		{Column: Column{Title: "NODES", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(len(t.Nodes)) }, num: func(t sources.NSQTopic) float64 { return float64(len(t.Nodes)) }},
-		{Column: Column{Title: "PAUSED", Min: 6}, text: func(t sources.NSQTopic) string { return yes(t.Paused, "paused") }},
 	}
 	return define(View{Name: "topics", Title: "Topics", System: sources.NSQ, Detail: "channels", Help: "NSQ topics totalled across nodes: depth, in-flight, messages, ingress rate"}, cols,
 		func(d Data, _ string) ([]sources.NSQTopic, error) {
@@ -115,17 +114,16 @@ func nsqTopics() *View {
 func nsqChannels() *View {
 	cols := []col[sources.NSQChannel]{
 		{Column: Column{Title: "TOPIC", Min: 8, Max: 30}, text: func(c sources.NSQChannel) string { return c.Topic }},
-		{Column: Column{Title: "CHANNEL", Min: 10, Flex: true}, text: func(c sources.NSQChannel) string { return c.Name + yes(c.Partial, " (partial)") }},
+		{Column: Column{Title: "CHANNEL", Min: 10, Flex: true}, text: func(c sources.NSQChannel) string { return c.Name + yes(c.Paused, " (paused)") + yes(c.Partial, " (partial)") }},
 		{Column: Column{Title: "DEPTH", Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Depth) }, num: func(c sources.NSQChannel) float64 { return float64(c.Depth) }},
-		{Column: Column{Title: "MEM+DISK", Min: 8, Right: true}, text: func(c sources.NSQChannel) string { return memDisk(c.Depth, c.BackendDepth) }, num: func(c sources.NSQChannel) float64 { return float64(c.BackendDepth) }},
-		{Column: Column{Title: "INFLIGHT", Min: 8, Right: true}, text: func(c sources.NSQChannel) string { return num(c.InFlight) }, num: func(c sources.NSQChannel) float64 { return float64(c.InFlight) }},
+		{Column: Column{Title: "DISK", Min: 4, Right: true}, text: func(c sources.NSQChannel) string { return num(c.BackendDepth) }, num: func(c sources.NSQChannel) float64 { return float64(c.BackendDepth) }},
+		{Column: Column{Title: "INFLT", Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return num(c.InFlight) }, num: func(c sources.NSQChannel) float64 { return float64(c.InFlight) }},
 		{Column: Column{Title: "DEFER", Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Deferred) }, num: func(c sources.NSQChannel) float64 { return float64(c.Deferred) }},
 		{Column: Column{Title: "REQ", Min: 3, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Requeued) }, num: func(c sources.NSQChannel) float64 { return float64(c.Requeued) }},
 		{Column: Column{Title: "TIMEOUT", Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return num(c.TimedOut) }, num: func(c sources.NSQChannel) float64 { return float64(c.TimedOut) }},
 		{Column: Column{Title: "MSGS", Min: 4, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Messages) }, num: func(c sources.NSQChannel) float64 { return float64(c.Messages) }},
-		{Column: Column{Title: "RATE", Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return rate(c.Rate) }, num: func(c sources.NSQChannel) float64 { return c.Rate }},
+		{Column: Column{Title: "RATE", Min: 6, Right: true}, text: func(c sources.NSQChannel) string { return rate(c.Rate) }, num: func(c sources.NSQChannel) float64 { return c.Rate }},
 		{Column: Column{Title: "CLIENTS", Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Clients) }, num: func(c sources.NSQChannel) float64 { return float64(c.Clients) }},
-		{Column: Column{Title: "PAUSED", Min: 6}, text: func(c sources.NSQChannel) string { return yes(c.Paused, "paused") }},
 	}
 	return define(View{Name: "channels", Title: "Channels", System: sources.NSQ, Help: "NSQ channels (all, or one topic's): depth, in-flight, requeues, timeouts, clients"}, cols,
 		func(d Data, topic string) ([]sources.NSQChannel, error) {
@@ -182,10 +180,6 @@ func nsqLookupds() *View {
 			}
 			return Normal
 		})
-}
-
-func memDisk(depth, backend int64) string {
-	return fmt.Sprintf("%d+%d", depth-backend, backend)
 }
 
 func portText(p int) string {

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// These tests run the real binary in a real terminal: tmux on a private
+// socket, keys sent with send-keys, the screen read with capture-pane.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds topicat once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "topicat-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "topicat")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// terminal is one tmux session running a command.
+type terminal struct {
+	t      *testing.T
+	socket string
+	status string // the command's exit status is written here
+}
+
+func needTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is not installed; .ci/run must install it")
+		}
+		t.Skip("tmux not installed")
+	}
+	if testing.Short() {
+		t.Skip("end-to-end test skipped with -short")
+	}
+}
+
+// startTerminal runs argv in a w×h tmux pane with env set. After the command
+// exits, the pane stays to show what it left behind.
+func startTerminal(t *testing.T, w, h int, env []string, argv ...string) *terminal {
+	t.Helper()
+	dir := t.TempDir()
+	term := &terminal{t: t, socket: filepath.Join(dir, "tmux.sock"), status: filepath.Join(dir, "status")}
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	script := fmt.Sprintf("%s; echo \"exit=$?\" > %s; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon' >> %s; echo exited; sleep 600",
+		strings.Join(quoted, " "), term.status, term.status)
+	args := []string{"-S", term.socket, "-f", "/dev/null", "new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	args = append(args, "sh", "-c", script)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "-S", term.socket, "kill-server").Run() })
+	return term
+}
+
+func (term *terminal) tmux(args ...string) string {
+	term.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", term.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		term.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (term *terminal) screen() string { return term.tmux("capture-pane", "-p") }
+
+// waitFor polls the screen until every text is on it. The deadline is generous
+// on purpose: it only bounds a hang, it does not measure speed.
+func (term *terminal) waitFor(texts ...string) string {
+	term.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := term.screen()
+		missing := ""
+		for _, want := range texts {
+			if !strings.Contains(s, want) {
+				missing = want
+				break
+			}
+		}
+		if missing == "" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("screen never showed %q:\n%s", missing, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// keys sends keys one at a time, as a person types, so esc is never read as alt+key.
+func (term *terminal) keys(keys ...string) {
+	for _, k := range keys {
+		term.tmux("send-keys", "-t", "0", k)
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+func (term *terminal) text(s string) { term.tmux("send-keys", "-t", "0", "-l", s) }
+
+// exited waits for the program to end and returns its status lines.
+func (term *terminal) exited() string {
+	term.t.Helper()
+	term.waitFor("exited")
+	b, err := os.ReadFile(term.status)
+	if err != nil {
+		term.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// restored checks the terminal is back as the program found it.
+func (term *terminal) restored(status string) {
+	term.t.Helper()
+	if !strings.HasPrefix(status, "exit=0") {
+		term.t.Fatalf("topicat exited with %q", status)
+	}
+	if !strings.Contains(status, "\nicanon") {
+		term.t.Fatalf("terminal left in raw mode (stty: %q)", status)
+	}
+	flags := term.tmux("display-message", "-p", "-t", "0", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}")
+	if strings.TrimSpace(flags) != "0 1 0" {
+		term.t.Fatalf("terminal not restored: alternate screen, cursor, mouse = %q, want 0 1 0", flags)
+	}
+}
+
+func TestEndToEndDemo(t *testing.T) {
+	needTmux(t)
+	bin := binary(t)
+	term := startTerminal(t, 100, 30, []string{"TERM=xterm-256color"}, bin, "demo")
+
+	s := term.waitFor("topicat", "demo", "Brokers", "127.0.0.1:", "up")
+	if n := len(regexp.MustCompile(`(?m)^.\s+\d\s+127\.0\.0\.1:\d+`).FindAllString(s, -1)); n != 3 {
+		t.Fatalf("want 3 broker rows, saw %d:\n%s", n, s)
+	}
+	term.keys("2")
+	term.waitFor("KAFKA Topics", "orders", "payments", "clickstream", "audit-log")
+	term.keys("Enter")
+	term.waitFor("Partitions of audit-log", "PARTITION", "LEADER")
+	term.keys("Escape")
+	term.waitFor("KAFKA Topics  4 rows")
+	term.keys("3")
+	term.waitFor("analytics", "billing", "audit-archiver", "Empty")
+	term.keys("4")
+	term.waitFor("NSQ Nodes", "1.3.0", "1/1")
+	term.keys("6")
+	term.waitFor("NSQ Channels", "archive", "indexer", "push", "sender (paused)", "CLIENTS")
+	term.keys("7")
+	term.waitFor("replication factor 1", "depth", "no clients")
+
+	term.keys("?")
+	term.waitFor("Keys", "Commands", "? or esc closes this help")
+	term.keys("Escape")
+	term.waitFor("Health  ")
+
+	term.keys(":")
+	term.text("nsq topics")
+	term.keys("Enter")
+	term.waitFor("NSQ Topics", "events", "emails", "notifications")
+
+	term.keys("/")
+	term.text("notif")
+	term.waitFor("1 of 3 rows", "filter: notif")
+	term.keys("Enter", "Escape")
+	term.waitFor("NSQ Topics  3 rows")
+
+	term.keys("p")
+	term.waitFor("PAUSED")
+	term.keys("p", "r")
+
+	colour := term.tmux("capture-pane", "-p", "-e")
+	if !regexp.MustCompile(`\x1b\[[0-9;]*3[0-9;]*m`).MatchString(colour) {
+		t.Fatalf("no colour on a 256-colour terminal:\n%q", colour[:min(len(colour), 400)])
+	}
+
+	term.keys("q")
+	status := term.exited()
+	term.restored(status)
+	// The demo prints its addresses once the dashboard is gone, for kcat and friends.
+	term.waitFor("kafka brokers  127.0.0.1:", "kcat -b 127.0.0.1:")
+}
+
+func TestEndToEndNoColorAndSmallTerminal(t *testing.T) {
+	needTmux(t)
+	bin := binary(t)
+	term := startTerminal(t, 80, 24, []string{"NO_COLOR=1", "TERM=xterm-256color"}, bin, "demo", "--read-only")
+	s := term.waitFor("READ-ONLY", "127.0.0.1:")
+	for i, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if len([]rune(line)) > 80 {
+			t.Fatalf("line %d is wider than 80 columns: %q", i, line)
+		}
+	}
+	raw := term.tmux("capture-pane", "-p", "-e")
+	if regexp.MustCompile(`\x1b\[[0-9;]*[34]8;`).MatchString(raw) {
+		t.Fatalf("colour codes despite NO_COLOR:\n%q", raw[:min(len(raw), 400)])
+	}
+	term.keys("C-c")
+	term.restored(term.exited())
+}
+
+func TestEndToEndUnreachableCluster(t *testing.T) {
+	needTmux(t)
+	bin := binary(t)
+	// Port 1 on loopback refuses at once; the status line must say so, not hang or crash.
+	term := startTerminal(t, 100, 30, nil, bin, "-b", "127.0.0.1:1", "--nsqd", "127.0.0.1:1", "--timeout", "2s")
+	term.waitFor("✖ kafka", "✖ nsq", "refused")
+	term.keys("q")
+	term.restored(term.exited())
+}

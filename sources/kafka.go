@@ -60,7 +60,7 @@ type Partition struct {
 // UnderReplicated reports whether fewer replicas are in sync than assigned.
 func (p Partition) UnderReplicated() bool { return len(p.ISR) < len(p.Replicas) }
 
-// Offline reports whether the partition has no leader to serve it.
+// IsOffline reports whether the partition has no leader to serve it.
 func (p Partition) IsOffline() bool { return p.Leader < 0 }
 
 // Group is one consumer group and its lag.
@@ -72,7 +72,8 @@ type Group struct {
 	Coordinator  int32
 	Members      int
 	Topics       []string
-	// Lag is the sum over committed partitions of end offset minus committed offset.
+	// Lag is the sum over committed partitions of end offset minus committed
+	// offset; MaxLag the largest of them. Both are -1 when unknown.
 	Lag    int64
 	MaxLag int64
 	Err    string

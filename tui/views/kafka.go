@@ -151,8 +151,8 @@ func kafkaGroups() *View {
 		{Column: Column{Title: "PROTOCOL", Min: 8, Max: 20}, text: func(g sources.Group) string { return g.Protocol }},
 		{Column: Column{Title: "MEMBERS", Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.Members) }, num: func(g sources.Group) float64 { return float64(g.Members) }},
 		{Column: Column{Title: "TOPICS", Min: 6, Max: 40}, text: func(g sources.Group) string { return strings.Join(g.Topics, ",") }},
-		{Column: Column{Title: "LAG", Min: 5, Right: true}, text: func(g sources.Group) string { return num(g.Lag) }, num: func(g sources.Group) float64 { return float64(g.Lag) }},
-		{Column: Column{Title: "MAX LAG", Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.MaxLag) }, num: func(g sources.Group) float64 { return float64(g.MaxLag) }},
+		{Column: Column{Title: "LAG", Min: 5, Right: true}, text: func(g sources.Group) string { return offset(g.Lag) }, num: func(g sources.Group) float64 { return float64(g.Lag) }},
+		{Column: Column{Title: "MAX LAG", Min: 7, Right: true}, text: func(g sources.Group) string { return offset(g.MaxLag) }, num: func(g sources.Group) float64 { return float64(g.MaxLag) }},
 	}
 	return define(View{Name: "groups", Title: "Groups", System: sources.Kafka, Help: "Kafka consumer groups: state, members, topics, lag"}, cols,
 		func(d Data, _ string) ([]sources.Group, error) {

@@ -1,0 +1,170 @@
+// Package kafka polls a Kafka cluster with franz-go and publishes
+// sources.KafkaSnapshot values: brokers and whether they answer, topics with
+// partitions and watermarks, consumer groups with their lag. It never imports
+// a UI library.
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/topicat/topicat/sources"
+)
+
+// Config says which cluster to poll and how often.
+type Config struct {
+	// Brokers are bootstrap addresses, host:port each.
+	Brokers []string
+	// ClientID is sent to the brokers; empty means "topicat".
+	ClientID string
+	// Interval is the pause between polls; zero means 2s.
+	Interval time.Duration
+	// Timeout bounds one poll; zero means the interval, at least 2s.
+	Timeout time.Duration
+
+	// TLS and SASL settings will go here; they become kgo options in clientOpts.
+}
+
+const (
+	defaultInterval = 2 * time.Second
+	minTimeout      = 2 * time.Second
+)
+
+// Source polls one Kafka cluster. The embedded Loop provides Updates,
+// Refresh, SetPaused and Run.
+type Source struct {
+	*sources.Loop
+
+	cl    *kgo.Client
+	adm   *kadm.Client
+	seeds []string
+
+	timeout      time.Duration // of one poll
+	probeTimeout time.Duration // of the per-broker liveness check
+
+	// pollMu serialises polls so that the state carried from one poll to the
+	// next stays consistent when Poll is also called outside the loop.
+	pollMu sync.Mutex
+	state  pollState
+}
+
+// New checks the configuration and prepares a client; nothing is dialled
+// until the first poll.
+func New(cfg Config) (*Source, error) {
+	seeds, err := validateBrokers(cfg.Brokers)
+	if err != nil {
+		return nil, err
+	}
+	interval := cfg.Interval
+	if interval <= 0 {
+		interval = defaultInterval
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = max(interval, minTimeout)
+	}
+	s := &Source{
+		seeds:   seeds,
+		timeout: timeout,
+		// A third of the poll: a broker that does not answer in that time is
+		// reported down, and the rest of the poll still has time to finish.
+		probeTimeout: timeout / 3,
+	}
+	cl, err := kgo.NewClient(clientOpts(cfg, seeds, interval, timeout)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: create client: %w", err)
+	}
+	s.cl = cl
+	s.adm = kadm.NewClient(cl)
+	s.Loop = sources.NewLoop(sources.LoopConfig{Interval: interval, Timeout: timeout}, s.poll)
+	return s, nil
+}
+
+func clientOpts(cfg Config, seeds []string, interval, timeout time.Duration) []kgo.Opt {
+	clientID := cfg.ClientID
+	if clientID == "" {
+		clientID = "topicat"
+	}
+	return []kgo.Opt{
+		kgo.SeedBrokers(seeds...),
+		kgo.ClientID(clientID),
+		// kgo caches metadata for MetadataMinAge (5s by default): a topic just
+		// created or a broker just lost would stay hidden for several polls.
+		kgo.MetadataMinAge(min(250*time.Millisecond, max(interval/4, 10*time.Millisecond))),
+		// Three dials must fit in one poll so that a bootstrap list of
+		// unreachable hosts fails with a dial error, not the poll's deadline.
+		kgo.DialTimeout(min(max(timeout/3, 100*time.Millisecond), 10*time.Second)),
+		// A dashboard polls again soon: fail fast rather than retry for the
+		// default 30s, which would make every poll wait on one bad broker.
+		kgo.RequestRetries(2),
+		kgo.RetryTimeout(timeout / 2),
+		kgo.RetryBackoffFn(func(tries int) time.Duration {
+			return min(time.Duration(tries)*50*time.Millisecond, 250*time.Millisecond)
+		}),
+	}
+}
+
+// validateBrokers returns the trimmed addresses or a message naming the bad one.
+func validateBrokers(addrs []string) ([]string, error) {
+	var out []string
+	for _, a := range addrs {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		host, port, err := net.SplitHostPort(a)
+		switch {
+		case err != nil && strings.Contains(err.Error(), "missing port"):
+			return nil, fmt.Errorf("kafka: broker address %q: missing port", a)
+		case err != nil:
+			return nil, fmt.Errorf("kafka: broker address %q: %w", a, err)
+		case host == "":
+			return nil, fmt.Errorf("kafka: broker address %q: missing host", a)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("kafka: broker address %q: port must be a number from 1 to 65535", a)
+		}
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("kafka: no broker addresses given")
+	}
+	return out, nil
+}
+
+// System reports sources.Kafka.
+func (s *Source) System() sources.System { return sources.Kafka }
+
+// Do answers every request with ErrUnsupported until actions are implemented.
+func (s *Source) Do(_ context.Context, req sources.Request) sources.Result {
+	return sources.Result{Request: req, Err: sources.ErrUnsupported.Error()}
+}
+
+// Close releases the client's connections. Stop Run (cancel its context)
+// first; a poll still running fails.
+func (s *Source) Close() { s.cl.Close() }
+
+// Poll takes one snapshot now, outside the loop's schedule; the loop uses it
+// too, so figures derived across polls (rates, down-since) stay consistent.
+// The snapshot is never nil. The error is non-nil only when no broker answered.
+func (s *Source) Poll(ctx context.Context) (*sources.KafkaSnapshot, error) {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	return s.takeSnapshot(ctx)
+}
+
+func (s *Source) poll(ctx context.Context) (sources.Snapshot, error) {
+	snap, err := s.Poll(ctx)
+	return snap, err
+}
+
+var _ sources.Source = (*Source)(nil)

@@ -1,0 +1,88 @@
+package kafkatest_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/topicat/topicat/sources/kafka/kafkatest"
+)
+
+func metadata(t *testing.T, c *kafkatest.Cluster) *kmsg.MetadataResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, c.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func partition(t *testing.T, resp *kmsg.MetadataResponse, topic string, p int32) kmsg.MetadataResponseTopicPartition {
+	t.Helper()
+	for _, rt := range resp.Topics {
+		if rt.Topic != nil && *rt.Topic == topic {
+			for _, rp := range rt.Partitions {
+				if rp.Partition == p {
+					return rp
+				}
+			}
+		}
+	}
+	t.Fatalf("%s/%d not in metadata", topic, p)
+	return kmsg.MetadataResponseTopicPartition{}
+}
+
+func TestSeedAndFaults(t *testing.T) {
+	c := kafkatest.NewCluster(t)
+	if n := len(c.Addrs()); n != 3 {
+		t.Fatalf("%d brokers", n)
+	}
+	c.CreateTopics(3, 3, "orders")
+	counts := c.Produce("orders", 7)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ends, err := c.Admin().ListEndOffsets(ctx, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, n := range counts {
+		if o, _ := ends.Lookup("orders", p); o.Offset != n {
+			t.Errorf("orders/%d: end %d, produced %d", p, o.Offset, n)
+		}
+	}
+
+	leader := partition(t, metadata(t, c), "orders", 1).Leader
+	restoreISR := c.UnderReplicated("orders", 1, []int32{leader})
+	restoreOffline := c.OfflinePartition("orders", 2)
+	md := metadata(t, c)
+	if p := partition(t, md, "orders", 1); !slices.Equal(p.ISR, []int32{leader}) || len(p.Replicas) != 3 {
+		t.Errorf("under-replicated: %+v", p)
+	}
+	if p := partition(t, md, "orders", 2); p.ErrorCode != kerr.LeaderNotAvailable.Code {
+		t.Errorf("offline: %+v", p)
+	}
+	restoreISR()
+	restoreOffline()
+	md = metadata(t, c)
+	if p := partition(t, md, "orders", 1); len(p.ISR) != 3 {
+		t.Errorf("ISR after restore: %+v", p)
+	}
+	if p := partition(t, md, "orders", 2); p.ErrorCode != 0 {
+		t.Errorf("offline after restore: %+v", p)
+	}
+
+	c.BrokerDown(2)
+	if _, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, c.Client().Broker(2)); err == nil {
+		t.Error("a down broker answered")
+	}
+	c.BrokerUp(2)
+	if _, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, c.Client().Broker(2)); err != nil {
+		t.Errorf("broker back up: %v", err)
+	}
+}

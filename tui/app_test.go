@@ -72,7 +72,7 @@ func nsqSnap() *sources.NSQSnapshot {
 }
 
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	m       *Model
 	kafka   *fakeSource
 	nsq     *fakeSource
@@ -80,7 +80,7 @@ type harness struct {
 	lastCmd tea.Cmd
 }
 
-func newHarness(t *testing.T, w, h int, configure func(*Options)) *harness {
+func newHarness(t testing.TB, w, h int, configure func(*Options)) *harness {
 	t.Helper()
 	p, err := themes.Load(themes.Default)
 	if err != nil {

@@ -81,7 +81,9 @@ func nsqNodes() *View {
 
 func nsqTopics() *View {
 	cols := []col[sources.NSQTopic]{
-		{Column: Column{Title: "TOPIC", Min: 10, Flex: true}, text: func(t sources.NSQTopic) string { return t.Name + yes(t.Paused, " (paused)") + yes(t.Partial, " (partial)") }},
+		{Column: Column{Title: "TOPIC", Min: 10, Flex: true}, text: func(t sources.NSQTopic) string {
+			return t.Name + yes(t.Paused, " (paused)") + yes(t.Partial, " (partial)")
+		}},
 		{Column: Column{Title: "DEPTH", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Depth) }, num: func(t sources.NSQTopic) float64 { return float64(t.Depth) }},
 		{Column: Column{Title: "DISK", Min: 4, Right: true}, text: func(t sources.NSQTopic) string { return num(t.BackendDepth) }, num: func(t sources.NSQTopic) float64 { return float64(t.BackendDepth) }},
 		{Column: Column{Title: "INFLT", Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.InFlight) }, num: func(t sources.NSQTopic) float64 { return float64(t.InFlight) }},
@@ -114,7 +116,9 @@ func nsqTopics() *View {
 func nsqChannels() *View {
 	cols := []col[sources.NSQChannel]{
 		{Column: Column{Title: "TOPIC", Min: 8, Max: 30}, text: func(c sources.NSQChannel) string { return c.Topic }},
-		{Column: Column{Title: "CHANNEL", Min: 10, Flex: true}, text: func(c sources.NSQChannel) string { return c.Name + yes(c.Paused, " (paused)") + yes(c.Partial, " (partial)") }},
+		{Column: Column{Title: "CHANNEL", Min: 10, Flex: true}, text: func(c sources.NSQChannel) string {
+			return c.Name + yes(c.Paused, " (paused)") + yes(c.Partial, " (partial)")
+		}},
 		{Column: Column{Title: "DEPTH", Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Depth) }, num: func(c sources.NSQChannel) float64 { return float64(c.Depth) }},
 		{Column: Column{Title: "DISK", Min: 4, Right: true}, text: func(c sources.NSQChannel) string { return num(c.BackendDepth) }, num: func(c sources.NSQChannel) float64 { return float64(c.BackendDepth) }},
 		{Column: Column{Title: "INFLT", Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return num(c.InFlight) }, num: func(c sources.NSQChannel) float64 { return float64(c.InFlight) }},

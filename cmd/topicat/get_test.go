@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/topicat/topicat/sources/kafka/kafkatest"
+	"github.com/topicat/topicat/sources/nsq/nsqtest"
+)
+
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir()}
+	code = run(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	return out.String(), errb.String(), code
+}
+
+// TestGetAgainstRealClusters runs `topicat get` on a kfake cluster and an
+// in-process NSQ cluster and checks the figures against what was produced.
+func TestGetAgainstRealClusters(t *testing.T) {
+	k := kafkatest.NewCluster(t)
+	k.CreateTopics(3, 3, "orders")
+	k.CreateTopics(1, 1, "audit")
+	produced := k.Produce("orders", 30)
+	brokers := strings.Join(k.Addrs(), ",")
+
+	n := nsqtest.NewCluster(t, 1, 2)
+	for i := range 2 {
+		n.CreateTopic(i, "events")
+		n.CreateChannel(i, "events", "archive")
+		n.Publish(i, "events", "a", "b", "c")
+	}
+	n.WaitTopic("events", 0, 1)
+	lookupd := n.LookupdURLs()[0]
+
+	t.Run("kafka topics json", func(t *testing.T) {
+		out, errOut, code := runCLI(t, "get", "kafka", "topics", "-b", brokers, "-o", "json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var topics []struct {
+			Name              string
+			ReplicationFactor int
+			Messages          int64
+			Partitions        []struct{ ID int32 }
+		}
+		if err := json.Unmarshal([]byte(out), &topics); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		var want int64
+		for _, c := range produced {
+			want += c
+		}
+		got := map[string]int64{}
+		for _, tp := range topics {
+			got[tp.Name] = tp.Messages
+			if tp.Name == "orders" && (len(tp.Partitions) != 3 || tp.ReplicationFactor != 3) {
+				t.Fatalf("orders: %+v", tp)
+			}
+		}
+		if got["orders"] != want || want != 30 {
+			t.Fatalf("orders has %d messages, produced %d", got["orders"], want)
+		}
+	})
+	t.Run("brokers table", func(t *testing.T) {
+		out, errOut, code := runCLI(t, "get", "brokers", "-b", brokers)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID") || strings.Count(out, " up ") != 3 {
+			t.Fatalf("want a header and 3 brokers up:\n%s", out)
+		}
+	})
+	t.Run("nsq channels of a topic", func(t *testing.T) {
+		out, errOut, code := runCLI(t, "get", "channels", "events", "--lookupd", lookupd)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(out, "archive") || !strings.Contains(out, " 6 ") {
+			t.Fatalf("want archive with depth 6 (3 messages on each of 2 nodes):\n%s", out)
+		}
+	})
+	t.Run("health names the RF 1 topic and passes without errors", func(t *testing.T) {
+		out, errOut, code := runCLI(t, "get", "health", "-b", brokers, "--lookupd", lookupd)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(out, "topic audit") || !strings.Contains(out, "replication factor 1") {
+			t.Fatalf("health lacks the RF 1 topic:\n%s", out)
+		}
+	})
+	t.Run("health fails on a broker down", func(t *testing.T) {
+		k.BrokerDown(2)
+		t.Cleanup(func() { k.BrokerUp(2) })
+		out, errOut, code := runCLI(t, "get", "health", "-b", brokers)
+		if code != 1 || !strings.Contains(out, "broker 2") || !strings.Contains(errOut, "error severity") {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+		}
+	})
+	t.Run("unknown topic", func(t *testing.T) {
+		_, errOut, code := runCLI(t, "get", "partitions", "nope", "-b", brokers)
+		if code != 1 || !strings.Contains(errOut, `kafka topic "nope" not found`) {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+	})
+}
+
+func TestGetUnreachable(t *testing.T) {
+	_, errOut, code := runCLI(t, "get", "brokers", "-b", "127.0.0.1:1", "--timeout", "1s")
+	if code != 1 || !strings.Contains(errOut, "kafka: no endpoint answered") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, errOut, code = runCLI(t, "get", "nodes", "--nsqd", "127.0.0.1:1", "--timeout", "1s")
+	if code != 1 || !strings.Contains(errOut, "nsq: no endpoint answered") || !strings.Contains(errOut, "127.0.0.1:1") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

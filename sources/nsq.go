@@ -43,7 +43,9 @@ type NSQNode struct {
 	// Lookupds lists the lookupds that know this node; empty for a directly configured node not in any.
 	Lookupds   []string
 	Tombstoned []string
-	Topics     []NSQTopicStats // by name
+	// Topics are this node's stats; a node that is down keeps those of its last
+	// answer, so its share of a topic is known to be missing.
+	Topics []NSQTopicStats // by name
 }
 
 // NSQTopicStats is one topic on one node.
@@ -83,8 +85,8 @@ type NSQTopic struct {
 	Channels     []NSQChannel // by name
 	// Rate is messages per second published since the previous poll (ingress); negative when unknown.
 	Rate float64
-	// Partial is set when a node that carried this topic did not answer the poll,
-	// so the totals are missing its share.
+	// Partial is set when a node that carried this topic did not answer the poll:
+	// the totals miss its share, or are stale when no node carrying it answered.
 	Partial bool
 }
 

@@ -56,12 +56,17 @@ type NSQDOptions struct {
 	TCPAddr, HTTPAddr string
 	// Lookupds are nsqlookupd TCP addresses to register with.
 	Lookupds []string
-	// DataPath holds the node's disk queues; empty makes a temporary directory removed on Close.
+	// DataPath holds the node's disk queues and the metadata of its topics and
+	// channels, loaded at start; empty makes a temporary directory removed on Close.
 	DataPath string
 	// MemQueueSize is how many messages a topic or channel keeps in memory before spilling to disk; 0 keeps nsqd's default.
 	MemQueueSize int64
 	// MaxMsgSize in bytes; 0 keeps nsqd's default (1 MiB).
 	MaxMsgSize int64
+	// NoE2E turns off the end-to-end latency percentiles otherwise enabled
+	// here. nsqd leaves them off by default, and they are most of what /stats
+	// costs on a node with thousands of channels.
+	NoE2E bool
 }
 
 // NSQD is an in-process nsqd.
@@ -81,8 +86,10 @@ func StartNSQD(o NSQDOptions) (*NSQD, error) {
 	opts.BroadcastAddress = "127.0.0.1"
 	opts.NSQLookupdTCPAddresses = o.Lookupds
 	opts.Logger = quiet()
-	opts.E2EProcessingLatencyPercentiles = []float64{0.5, 0.99}
-	opts.E2EProcessingLatencyWindowTime = time.Minute
+	if !o.NoE2E {
+		opts.E2EProcessingLatencyPercentiles = []float64{0.5, 0.99}
+		opts.E2EProcessingLatencyWindowTime = time.Minute
+	}
 	if o.MemQueueSize > 0 {
 		opts.MemQueueSize = o.MemQueueSize
 	}
@@ -102,6 +109,13 @@ func StartNSQD(o NSQDOptions) (*NSQD, error) {
 	if err != nil {
 		d.removeTemp()
 		return nil, fmt.Errorf("start nsqd: %w", err)
+	}
+	// As the nsqd command does: topics and channels persisted in DataPath by an
+	// earlier run come back, so a node restarted on the same DataPath keeps them.
+	if err := n.LoadMetadata(); err != nil {
+		n.Exit()
+		d.removeTemp()
+		return nil, fmt.Errorf("start nsqd: load metadata from %s: %w", opts.DataPath, err)
 	}
 	d.n = n
 	go n.Main()

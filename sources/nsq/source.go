@@ -1,0 +1,89 @@
+package nsq
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/topicat/topicat/sources"
+)
+
+// Source polls one NSQ cluster. It implements sources.Source.
+type Source struct {
+	cfg       Config
+	client    *http.Client
+	ownClient bool
+	loop      *sources.Loop
+
+	// mu serializes polls (the loop's and direct Poll calls) and guards what
+	// one poll hands to the next.
+	mu    sync.Mutex
+	state pollState
+}
+
+// pollState is what a poll needs from the ones before it.
+type pollState struct {
+	prev *sources.NSQSnapshot
+	// infos caches /info of configured nsqd: their identity rarely changes,
+	// and a changed start_time tells when to ask again.
+	infos map[string]infoJSON
+	// listed is when lookupds last listed each node, and which, by node address.
+	listed map[string]listing
+}
+
+type listing struct {
+	at time.Time
+	by []string // lookupd URLs
+}
+
+var _ sources.Source = (*Source)(nil)
+
+// New checks the configuration and prepares a source; Run starts polling.
+func New(cfg Config) (*Source, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{
+		cfg: cfg,
+		state: pollState{
+			infos:  map[string]infoJSON{},
+			listed: map[string]listing{},
+		},
+	}
+	s.client = cfg.HTTPClient
+	if s.client == nil {
+		s.client, s.ownClient = newHTTPClient(), true
+	}
+	s.loop = sources.NewLoop(sources.LoopConfig{Interval: cfg.Interval, Timeout: cfg.Timeout},
+		func(ctx context.Context) (sources.Snapshot, error) {
+			snap, err := s.Poll(ctx)
+			return snap, err
+		})
+	return s, nil
+}
+
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// One request per node per poll: keep a connection to every node rather
+	// than 100 in all, which would redial nodes every poll on big clusters.
+	t.MaxIdleConns = 0
+	return &http.Client{Transport: t}
+}
+
+// Run polls until ctx ends.
+func (s *Source) Run(ctx context.Context) {
+	s.loop.Run(ctx)
+	if s.ownClient {
+		s.client.CloseIdleConnections()
+	}
+}
+
+func (s *Source) System() sources.System           { return sources.NSQ }
+func (s *Source) Updates() <-chan sources.Snapshot { return s.loop.Updates() }
+func (s *Source) Refresh()                         { s.loop.Refresh() }
+func (s *Source) SetPaused(p bool)                 { s.loop.SetPaused(p) }
+func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
+	return sources.Result{Request: req, Err: sources.ErrUnsupported.Error()}
+}

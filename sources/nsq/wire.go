@@ -1,0 +1,184 @@
+package nsq
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The JSON that nsqd and nsqlookupd 1.0–1.3 send. Arrays may be null and
+// fields that older versions lack stay zero.
+
+type statsJSON struct {
+	Version   string      `json:"version"`
+	Health    string      `json:"health"`
+	StartTime int64       `json:"start_time"`
+	Topics    []topicJSON `json:"topics"`
+}
+
+type topicJSON struct {
+	Name         string        `json:"topic_name"`
+	Depth        int64         `json:"depth"`
+	BackendDepth int64         `json:"backend_depth"`
+	MessageCount uint64        `json:"message_count"`
+	Paused       bool          `json:"paused"`
+	Channels     []channelJSON `json:"channels"`
+}
+
+type channelJSON struct {
+	Name         string `json:"channel_name"`
+	Depth        int64  `json:"depth"`
+	BackendDepth int64  `json:"backend_depth"`
+	InFlight     int64  `json:"in_flight_count"`
+	Deferred     int64  `json:"deferred_count"`
+	MessageCount uint64 `json:"message_count"`
+	RequeueCount uint64 `json:"requeue_count"`
+	TimeoutCount uint64 `json:"timeout_count"`
+	// ClientCount arrived in nsqd 1.2; before that only the clients array tells,
+	// and include_clients=false is ignored, so the array is there to count.
+	// When both are there they agree.
+	ClientCount int        `json:"client_count"`
+	Clients     []struct{} `json:"clients"`
+	Paused      bool       `json:"paused"`
+}
+
+func (c channelJSON) clients() int { return max(c.ClientCount, len(c.Clients)) }
+
+type infoJSON struct {
+	Version          string `json:"version"`
+	BroadcastAddress string `json:"broadcast_address"`
+	Hostname         string `json:"hostname"`
+	HTTPPort         int    `json:"http_port"`
+	TCPPort          int    `json:"tcp_port"`
+	StartTime        int64  `json:"start_time"`
+}
+
+type lookupdNodesJSON struct {
+	Producers []producerJSON `json:"producers"`
+}
+
+type producerJSON struct {
+	RemoteAddress    string   `json:"remote_address"`
+	Hostname         string   `json:"hostname"`
+	BroadcastAddress string   `json:"broadcast_address"`
+	TCPPort          int      `json:"tcp_port"`
+	HTTPPort         int      `json:"http_port"`
+	Version          string   `json:"version"`
+	Tombstones       []bool   `json:"tombstones"`
+	Topics           []string `json:"topics"`
+}
+
+type lookupdTopicsJSON struct {
+	Topics []string `json:"topics"`
+}
+
+type lookupdInfoJSON struct {
+	Version string `json:"version"`
+}
+
+// maxBody bounds what one answer may make us read, so a misbehaving endpoint
+// cannot take the memory with it. /stats without clients is ~100 bytes per channel.
+const maxBody = 64 << 20
+
+const statsPath = "/stats?format=json&include_clients=false&include_mem=false"
+
+// getJSON fetches base+path and decodes the JSON answer into v. Errors are
+// plain causes ("connection refused", "HTTP 500: NOK - …"); callers say which
+// endpoint and what was attempted.
+func getJSON(ctx context.Context, client *http.Client, base, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	if err != nil {
+		return err
+	}
+	// Asks nsq before 1.0 for the bare body too, instead of {"status_code","data"}.
+	req.Header.Set("Accept", "application/vnd.nsq; version=1.0")
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return plainError(err, time.Since(start))
+	}
+	defer resp.Body.Close()
+	body := io.LimitReader(resp.Body, maxBody)
+	if resp.StatusCode != http.StatusOK {
+		return statusError(resp.StatusCode, body)
+	}
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || isTimeout(err) {
+			return plainError(err, time.Since(start))
+		}
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("empty answer from %s", pathOnly(path))
+		}
+		return fmt.Errorf("malformed JSON from %s: %v", pathOnly(path), err)
+	}
+	// Drain so the connection can be reused.
+	io.Copy(io.Discard, io.LimitReader(body, 4<<10))
+	return nil
+}
+
+func statusError(code int, body io.Reader) error {
+	b, _ := io.ReadAll(io.LimitReader(body, 512))
+	var m struct {
+		Message   string `json:"message"`
+		HTTPSPort int    `json:"https_port"`
+	}
+	msg := strings.TrimSpace(string(b))
+	if json.Unmarshal(b, &m) == nil && m.Message != "" {
+		msg = m.Message
+	}
+	if m.Message == "TLS_REQUIRED" {
+		return fmt.Errorf("HTTP %d: TLS required (HTTPS port %d); topicat does not poll over TLS yet", code, m.HTTPSPort)
+	}
+	if msg == "" {
+		return fmt.Errorf("HTTP %d", code)
+	}
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return fmt.Errorf("HTTP %d: %s", code, msg)
+}
+
+// plainError strips the URL noise from a transport error and names the usual
+// causes in a user's words.
+func plainError(err error, took time.Duration) error {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return &unresolvedError{host: dns.Name, cause: dns.Err}
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Errorf("timed out after %s", took.Round(time.Millisecond))
+	case errors.Is(err, context.Canceled):
+		return errors.New("canceled")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errors.New("connection refused")
+	case errors.Is(err, syscall.ECONNRESET):
+		return errors.New("connection reset")
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("connection closed before an answer")
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func pathOnly(p string) string {
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		return p[:i]
+	}
+	return p
+}

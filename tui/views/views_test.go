@@ -1,0 +1,185 @@
+package views
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/topicat/topicat/sources"
+)
+
+func TestFit(t *testing.T) {
+	cols := []Column{{Title: "NAME", Min: 4, Flex: true}, {Title: "N", Min: 3, Right: true}, {Title: "NOTE", Min: 4}}
+	tests := []struct {
+		name    string
+		natural []int
+		total   int
+		want    []int
+	}{
+		{"no limit keeps natural", []int{10, 3, 20}, 0, []int{10, 3, 20}},
+		{"flex grows to fill", []int{10, 3, 20}, 50, []int{23, 3, 20}},
+		{"widest gives way first", []int{10, 3, 20}, 30, []int{10, 3, 13}},
+		{"then all shrink to their minimum", []int{10, 3, 20}, 15, []int{4, 3, 4}},
+		{"then columns drop from the right", []int{10, 3, 20}, 10, []int{4, 3, 0}},
+		{"first column takes a very narrow screen", []int{10, 3, 20}, 3, []int{3, 0, 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Fit(cols, tc.natural, tc.total)
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("Fit(%v, %d) = %v, want %v", tc.natural, tc.total, got, tc.want)
+				}
+			}
+			if tc.total > 0 {
+				if w := ansi.StringWidth(Line(make([]string, len(cols)), cols, got)); w > tc.total {
+					t.Fatalf("line is %d wide, over %d", w, tc.total)
+				}
+			}
+		})
+	}
+}
+
+func TestCell(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		right bool
+		want  string
+	}{
+		{"abc", 5, false, "abc  "},
+		{"abc", 5, true, "  abc"},
+		{"abcdef", 4, false, "abc…"},
+		{"日本語です", 5, false, "日本…"},
+		{"x", 0, false, ""},
+	}
+	for _, tc := range tests {
+		got := Cell(tc.in, tc.width, tc.right)
+		if got != tc.want || (tc.width > 0 && ansi.StringWidth(got) != tc.width) {
+			t.Errorf("Cell(%q, %d) = %q (width %d), want %q", tc.in, tc.width, got, ansi.StringWidth(got), tc.want)
+		}
+	}
+}
+
+func snapshotData() Data {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	return Data{
+		Kafka: &sources.KafkaSnapshot{
+			Meta:       sources.Meta{Taken: now},
+			Controller: 2,
+			Brokers: []sources.Broker{
+				{ID: 1, Host: "k1", Port: 9092, Up: true},
+				{ID: 2, Host: "k2", Port: 9092, Up: false, DownSince: now.Add(-90 * time.Second), LastErr: "refused"},
+			},
+			Topics: []sources.Topic{
+				{Name: "b-topic", Messages: 5, Partitions: []sources.Partition{{ID: 0, Leader: -1, Low: -1, High: -1}}},
+				{Name: "a-topic", Messages: 50, Rate: -1},
+			},
+			Groups: []sources.Group{{ID: "g", State: "Empty", Lag: -1, MaxLag: -1}},
+		},
+		NSQ: &sources.NSQSnapshot{Topics: []sources.NSQTopic{
+			{Name: "events", Channels: []sources.NSQChannel{{Topic: "events", Name: "archive", Paused: true}}},
+			{Name: "jobs", Channels: []sources.NSQChannel{{Topic: "jobs", Name: "worker"}}},
+		}},
+	}
+}
+
+func TestViewsBuild(t *testing.T) {
+	d := snapshotData()
+	all := All()
+	find := func(sys sources.System, name string) *View {
+		for _, v := range all {
+			if v.System == sys && v.Name == name {
+				return v
+			}
+		}
+		t.Fatalf("no view %s/%s", sys, name)
+		return nil
+	}
+	tests := []struct {
+		view      *View
+		arg       string
+		wantRows  int
+		wantCells []string
+	}{
+		{find(sources.Kafka, "brokers"), "", 2, []string{"k2:9092", "DOWN for 1m", "★", "refused"}},
+		{find(sources.Kafka, "topics"), "", 2, []string{"a-topic", "–"}},
+		{find(sources.Kafka, "partitions"), "b-topic", 1, []string{"none", "?"}},
+		{find(sources.Kafka, "groups"), "", 1, []string{"Empty", "?"}},
+		{find(sources.NSQ, "channels"), "", 2, []string{"archive (paused)", "worker"}},
+		{find(sources.NSQ, "channels"), "jobs", 1, []string{"worker"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.view.Name+" "+tc.arg, func(t *testing.T) {
+			table, raw, err := tc.view.Build(d, tc.arg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(table.Rows) != tc.wantRows {
+				t.Fatalf("%d rows, want %d", len(table.Rows), tc.wantRows)
+			}
+			var text bytes.Buffer
+			if err := WriteTable(&text, table, table.Rows); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range tc.wantCells {
+				if !strings.Contains(text.String(), c) {
+					t.Fatalf("table lacks %q:\n%s", c, text.String())
+				}
+			}
+			if _, err := json.Marshal(raw); err != nil {
+				t.Fatalf("data behind the view does not marshal: %v", err)
+			}
+		})
+	}
+}
+
+func TestViewErrors(t *testing.T) {
+	d := snapshotData()
+	for _, v := range All() {
+		if v.Arg == "" {
+			continue
+		}
+		if _, _, err := v.Build(d, "no-such-topic"); err == nil || !strings.Contains(err.Error(), "no-such-topic") {
+			t.Errorf("%s with an unknown argument: %v", v.Name, err)
+		}
+	}
+	var nc ErrNotConfigured
+	if _, _, err := All()[0].Build(Data{}, ""); !errors.As(err, &nc) {
+		t.Errorf("a view without its snapshot says %v", err)
+	}
+}
+
+func TestSortedNumericAndStable(t *testing.T) {
+	v := kafkaTopics()
+	table, _, err := v.Build(snapshotData(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := 5 // MESSAGES column
+	if got := table.Sorted(msgs, false); got[0].Key != "b-topic" {
+		t.Fatalf("ascending by messages starts with %s", got[0].Key)
+	}
+	if got := table.Sorted(msgs, true); got[0].Key != "a-topic" {
+		t.Fatalf("descending by messages starts with %s", got[0].Key)
+	}
+	if got := table.Sorted(-1, false); got[0].Key != "b-topic" {
+		t.Fatal("no sort must keep the snapshot's order")
+	}
+}
+
+func TestRowsAreSafeText(t *testing.T) {
+	d := Data{Kafka: &sources.KafkaSnapshot{Topics: []sources.Topic{{Name: "x\x1b[2J\x9b1m"}}}}
+	table, _, err := kafkaTopics().Build(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := table.Rows[0].Cells[0]; strings.ContainsAny(c, "\x1b\u009b") {
+		t.Fatalf("cell carries control characters: %q", c)
+	}
+}

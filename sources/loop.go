@@ -20,7 +20,10 @@ type LoopConfig struct {
 	MaxBackoff time.Duration
 }
 
-func (c LoopConfig) withDefaults() LoopConfig {
+// WithDefaults fills in what is zero: a source that needs the effective
+// interval or timeout before the loop starts asks here, so the defaults live
+// in one place.
+func (c LoopConfig) WithDefaults() LoopConfig {
 	if c.Interval <= 0 {
 		c.Interval = 2 * time.Second
 	}
@@ -50,7 +53,7 @@ type Loop struct {
 // NewLoop prepares a loop; Run starts it.
 func NewLoop(cfg LoopConfig, poll PollFunc) *Loop {
 	return &Loop{
-		cfg:     cfg.withDefaults(),
+		cfg:     cfg.WithDefaults(),
 		poll:    poll,
 		updates: make(chan Snapshot, 1),
 		kick:    make(chan struct{}, 1),
@@ -58,7 +61,7 @@ func NewLoop(cfg LoopConfig, poll PollFunc) *Loop {
 	}
 }
 
-// Updates delivers the newest snapshot.
+// Updates delivers the newest snapshot; it is closed when Run returns.
 func (l *Loop) Updates() <-chan Snapshot { return l.updates }
 
 // Refresh asks for a poll as soon as the current one, if any, has finished.
@@ -89,8 +92,10 @@ func (l *Loop) pauseState() (bool, <-chan struct{}) {
 	return l.paused, l.resume
 }
 
-// Run polls until ctx ends. It polls once at once.
+// Run polls until ctx ends, then closes Updates. It polls once at once, and
+// runs only once.
 func (l *Loop) Run(ctx context.Context) {
+	defer close(l.updates)
 	failures := 0
 	for {
 		pctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)

@@ -66,7 +66,8 @@ var ErrUnsupported = errors.New("this action is not supported by this source")
 // controls, and requests it carries out.
 type Source interface {
 	System() System
-	// Updates delivers the newest snapshot; older unread ones are dropped.
+	// Updates delivers the newest snapshot; older unread ones are dropped. It is
+	// closed when the source stops.
 	Updates() <-chan Snapshot
 	// Refresh asks for a poll now, even while paused.
 	Refresh()

@@ -7,6 +7,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,9 +47,16 @@ const (
 
 // Messages the model receives from outside Update.
 type (
-	snapshotMsg struct{ snap sources.Snapshot }
-	clockMsg    time.Time
+	// snapshotMsg carries the source it came from, so a late snapshot of a
+	// source that has since been replaced (a context switch) is dropped.
+	snapshotMsg struct {
+		src  sources.Source
+		snap sources.Snapshot
+	}
+	clockMsg time.Time
 )
+
+const msgRefreshing = "refreshing…"
 
 // Model is the root of the dashboard.
 type Model struct {
@@ -64,8 +72,6 @@ type Model struct {
 	active int
 
 	data    views.Data
-	counts  health.Counts
-	meta    map[sources.System]sources.Meta
 	paused  bool
 	mode    mode
 	input   textinput.Model
@@ -95,13 +101,12 @@ func New(o Options) *Model {
 		styles: o.Palette.Styles(true),
 		now:    o.Now(),
 		views:  views.All(),
-		meta:   map[sources.System]sources.Meta{},
 		input:  textinput.New(),
 		width:  80,
 		height: 24,
 	}
 	for _, t := range tabViews {
-		m.tabs = append(m.tabs, newPane(m.findView(t.system, t.name), ""))
+		m.tabs = append(m.tabs, newPane(m.findView(t.system, t.name), "", m.keys.capitals()))
 	}
 	m.input.Prompt = ""
 	m.input.CharLimit = 200
@@ -142,9 +147,9 @@ func wait(s sources.Source) tea.Cmd {
 	return func() tea.Msg {
 		snap, ok := <-s.Updates()
 		if !ok {
-			return nil
+			return nil // the source stopped
 		}
-		return snapshotMsg{snap}
+		return snapshotMsg{s, snap}
 	}
 }
 
@@ -162,6 +167,13 @@ func (m *Model) current() *pane {
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	model, cmd := m.update(msg)
+	// The window follows the cursor here, so View only reads state.
+	m.current().follow(m.bodyHeight() - 1)
+	return model, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -171,13 +183,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.now = m.opts.Now()
 		return m, tick()
 	case snapshotMsg:
+		if !slices.Contains(m.sources(), msg.src) {
+			return m, nil
+		}
 		m.apply(msg.snap)
 		m.now = m.opts.Now()
-		for _, s := range m.sources() {
-			if s.System() == msg.snap.System() {
-				return m, wait(s)
-			}
+		if m.message == msgRefreshing {
+			m.message = ""
 		}
+		return m, wait(msg.src)
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
@@ -197,7 +211,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // apply takes a new snapshot into the model. It is the only place data changes.
 func (m *Model) apply(s sources.Snapshot) {
-	m.meta[s.System()] = s.Metadata()
 	switch s := s.(type) {
 	case *sources.KafkaSnapshot:
 		m.data.Kafka = s
@@ -205,8 +218,18 @@ func (m *Model) apply(s sources.Snapshot) {
 		m.data.NSQ = s
 	}
 	m.data.Findings = health.All(m.data.Kafka, m.data.NSQ)
-	m.counts = health.Count(m.data.Findings)
 	m.refreshPanes()
+}
+
+// meta is the newest snapshot's metadata of a system; false before the first.
+func (m *Model) meta(s sources.System) (sources.Meta, bool) {
+	switch {
+	case s == sources.Kafka && m.data.Kafka != nil:
+		return m.data.Kafka.Meta, true
+	case s == sources.NSQ && m.data.NSQ != nil:
+		return m.data.NSQ.Meta, true
+	}
+	return sources.Meta{}, false
 }
 
 // refreshPanes rebuilds the pane on screen and marks the others stale, so a
@@ -278,14 +301,14 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.PrevTab):
 		m.switchTab(m.active - 1 + len(m.tabs))
 	case key.Matches(msg, m.keys.Jump):
-		m.switchTab(int(msg.Code-'1') % len(m.tabs))
+		m.switchTab(int(msg.Code - '1'))
 	case key.Matches(msg, m.keys.Open):
 		m.open()
 	case key.Matches(msg, m.keys.Refresh):
 		for _, s := range m.sources() {
 			s.Refresh()
 		}
-		m.message = "refreshing…"
+		m.message = msgRefreshing
 	case key.Matches(msg, m.keys.Pause):
 		m.paused = !m.paused
 		for _, s := range m.sources() {
@@ -326,7 +349,7 @@ func (m *Model) open() {
 }
 
 func (m *Model) push(v *views.View, arg string) {
-	np := newPane(v, arg)
+	np := newPane(v, arg, m.keys.capitals())
 	m.stack = append(m.stack, np)
 	np.setData(m.data)
 }

@@ -152,8 +152,8 @@ func (h *harness) screen() string {
 }
 
 func (h *harness) fed() *harness {
-	h.send(snapshotMsg{kafkaSnap()})
-	h.send(snapshotMsg{nsqSnap()})
+	h.send(snapshotMsg{h.kafka, kafkaSnap()})
+	h.send(snapshotMsg{h.nsq, nsqSnap()})
 	return h
 }
 
@@ -269,7 +269,7 @@ func TestHelpOverlayFromKeyMap(t *testing.T) {
 	for _, k := range h.m.keys.hints() {
 		mustContain(t, s, k.Help().Desc)
 	}
-	mustContain(t, s, ":brokers", ":channels", "? or esc closes")
+	mustContain(t, s, ":brokers", ":channels", "? or esc closes", "Sort this pane", "I ID", "A ADDRESS")
 	h.keys("esc")
 	mustNotContain(t, h.screen(), "? or esc closes")
 }
@@ -293,7 +293,7 @@ func TestRefreshAndPauseReachTheSources(t *testing.T) {
 
 func TestUnconfiguredSystemSaysHow(t *testing.T) {
 	h := newHarness(t, 100, 30, func(o *Options) { o.NSQ = nil })
-	h.send(snapshotMsg{kafkaSnap()})
+	h.send(snapshotMsg{h.kafka, kafkaSnap()})
 	h.keys("4")
 	mustContain(t, h.screen(), "NSQ is not configured", "--lookupd")
 }
@@ -309,7 +309,7 @@ func TestErrorsNeverFlood(t *testing.T) {
 	for i := range 40 {
 		s.Errors = append(s.Errors, sources.EndpointError{Endpoint: fmt.Sprintf("broker %d", i), Op: "list offsets", Err: "refused", Since: t0})
 	}
-	h.send(snapshotMsg{s})
+	h.send(snapshotMsg{h.kafka, s})
 	screen := h.screen()
 	if n := strings.Count(screen, "✖ kafka broker"); n != maxErrorLines-1 {
 		t.Fatalf("%d endpoint error lines, want %d:\n%s", n, maxErrorLines-1, screen)
@@ -322,7 +322,7 @@ func TestHostileNamesStayText(t *testing.T) {
 	s := kafkaSnap()
 	s.Topics[0].Name = "evil\x1b]0;pwned\x07\x1b[2J\u202e"
 	s.Errors = []sources.EndpointError{{Endpoint: "broker 9", Err: "bad\x1b[31m", Since: t0}}
-	h.send(snapshotMsg{s})
+	h.send(snapshotMsg{h.kafka, s})
 	h.keys("2")
 	raw := h.m.View().Content
 	for _, bad := range []string{"\x1b]0;", "\x1b[2J", "\u202e", "\x07", "\x1b[31mbad"} {
@@ -340,7 +340,7 @@ func TestResizeAndScroll(t *testing.T) {
 	for i := range 200 {
 		s.Topics = append(s.Topics, sources.Topic{Name: fmt.Sprintf("topic-%03d", i), ReplicationFactor: 3})
 	}
-	h.send(snapshotMsg{s})
+	h.send(snapshotMsg{h.kafka, s})
 	h.keys("2")
 	h.w, h.h = 60, 15
 	h.send(tea.WindowSizeMsg{Width: 60, Height: 15})
@@ -353,7 +353,7 @@ func TestResizeAndScroll(t *testing.T) {
 	h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 	mustContain(t, h.screen(), "▸ topic-003")
 	// The selection follows its row across refreshes.
-	h.send(snapshotMsg{s})
+	h.send(snapshotMsg{h.kafka, s})
 	mustContain(t, h.screen(), "▸ topic-003")
 }
 
@@ -364,4 +364,26 @@ func TestCtrlCAlwaysQuits(t *testing.T) {
 	if h.lastCmd == nil || fmt.Sprint(h.lastCmd()) != fmt.Sprint(tea.Quit()) {
 		t.Fatal("ctrl+c did not quit")
 	}
+}
+
+func TestTinyTerminalsNeverCrash(t *testing.T) {
+	for _, size := range [][2]int{{1, 1}, {10, 2}, {80, 3}, {29, 24}, {30, 8}, {40, 9}} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			h := newHarness(t, size[0], size[1], nil).fed()
+			for _, k := range []string{"?", "esc", "2", "enter", "down", ":", "esc", "/", "esc", "7"} {
+				h.keys(k)
+				h.screen()
+			}
+		})
+	}
+}
+
+func TestSortKeysNeverShadowKeys(t *testing.T) {
+	h := newHarness(t, 120, 30, nil).fed()
+	h.keys("3", "G") // G is "last row", not "sort by GROUP"
+	mustNotContain(t, h.screen(), "sorted by GROUP")
+	h.keys("R") // GROUP takes the next free letter of its title
+	mustContain(t, h.screen(), "sorted by GROUP")
+	h.keys("8") // only as many jump keys as tabs
+	mustContain(t, h.screen(), "KAFKA Groups")
 }

@@ -26,32 +26,32 @@ func bigKafka() *sources.KafkaSnapshot {
 // BenchmarkTopicsView is the cost of one frame of the topics pane with 10,000
 // partitions behind it: what every key press and message pays.
 func BenchmarkTopicsView(b *testing.B) {
-	_, m := benchModel(b)
+	h, _ := benchModel(b)
 	b.ResetTimer()
 	for b.Loop() {
-		_ = m.View()
+		_ = h.m.View()
 	}
 }
 
 // BenchmarkSnapshotApply is the cost of taking in a new 10,000-partition
 // snapshot: findings, and the visible pane's rows rebuilt, filtered and sorted.
 func BenchmarkSnapshotApply(b *testing.B) {
-	snap, m := benchModel(b)
+	h, snap := benchModel(b)
 	b.ResetTimer()
 	for b.Loop() {
-		m.Update(snapshotMsg{snap})
+		h.m.Update(snapshotMsg{h.kafka, snap})
 	}
 }
 
-func benchModel(b *testing.B) (*sources.KafkaSnapshot, *Model) {
+func benchModel(b *testing.B) (*harness, *sources.KafkaSnapshot) {
 	h := newHarness(b, 120, 40, nil)
 	snap := bigKafka()
-	h.m.Update(snapshotMsg{snap})
+	h.m.Update(snapshotMsg{h.kafka, snap})
 	h.m.Update(keyPress("2"))
 	h.m.Update(keyPress("M")) // sorted, as a user would have it
 	if len(h.m.current().rows) != 1000 {
 		b.Fatalf("pane has %d rows", len(h.m.current().rows))
 	}
 	h.m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	return snap, h.m
+	return h, snap
 }

@@ -1,6 +1,11 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"fmt"
+	"unicode"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // keyMap is the one definition of the dashboard's keys: Update matches against
 // it and the help overlay and footer hints are generated from it.
@@ -9,6 +14,30 @@ type keyMap struct {
 	Open, Back, NextTab, PrevTab, Jump      key.Binding
 	Command, Filter, Sort, Help             key.Binding
 	Refresh, Pause, Quit, ForceQuit         key.Binding
+}
+
+// jumpKeys binds 1…n to the n tabs.
+func jumpKeys(n int) key.Binding {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprint(i + 1)
+	}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(fmt.Sprintf("1-%d", n), "jump to pane"))
+}
+
+// capitals are the shift+letters the key map already uses; sorting must not take them.
+func (k keyMap) capitals() string {
+	var out []rune
+	for _, g := range k.groups() {
+		for _, b := range g {
+			for _, s := range b.Keys() {
+				if r := []rune(s); len(r) == 1 && unicode.IsUpper(r[0]) {
+					out = append(out, r[0])
+				}
+			}
+		}
+	}
+	return string(out)
 }
 
 func defaultKeys() keyMap {
@@ -23,7 +52,7 @@ func defaultKeys() keyMap {
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter / back")),
 		NextTab:   key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab", "next pane")),
 		PrevTab:   key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab", "previous pane")),
-		Jump:      key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "jump to pane")),
+		Jump:      jumpKeys(len(tabViews)),
 		Command:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (:topics, :nodes …)")),
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter rows")),
 		Sort:      key.NewBinding(key.WithHelp("A-Z", "sort by column (shift+letter; again reverses)")),

@@ -30,20 +30,21 @@ type pane struct {
 	sortKeys    []rune // the shift+letter that sorts each column
 }
 
-// reservedSortKeys are capitals kept free for actions (P: produce).
+// reservedSortKeys are capitals kept free for actions to come (P: produce).
 const reservedSortKeys = "P"
 
-func newPane(v *views.View, arg string) *pane {
+// newPane makes a pane for a view; capitals in taken are not used for sorting.
+func newPane(v *views.View, arg, taken string) *pane {
 	p := &pane{view: v, arg: arg, sortCol: -1, dirty: true}
-	taken := map[rune]bool{}
-	for _, r := range reservedSortKeys {
-		taken[r] = true
+	used := map[rune]bool{}
+	for _, r := range reservedSortKeys + taken {
+		used[r] = true
 	}
 	p.sortKeys = make([]rune, len(v.Columns))
 	for i, c := range v.Columns {
 		for _, r := range strings.ToUpper(c.Title) {
-			if unicode.IsLetter(r) && r < unicode.MaxASCII && !taken[r] {
-				taken[r] = true
+			if unicode.IsLetter(r) && r < unicode.MaxASCII && !used[r] {
+				used[r] = true
 				p.sortKeys[i] = r
 				break
 			}
@@ -124,6 +125,21 @@ func (p *pane) move(delta int) {
 	p.clamp()
 }
 
+// follow moves the window of body rows so the cursor stays in it; the window
+// only moves when it must.
+func (p *pane) follow(body int) {
+	if body <= 0 {
+		return
+	}
+	if p.cursor < p.top {
+		p.top = p.cursor
+	}
+	if p.cursor >= p.top+body {
+		p.top = p.cursor - body + 1
+	}
+	p.top = max(0, min(p.top, len(p.rows)-body))
+}
+
 func (p *pane) clamp() {
 	p.cursor = max(0, min(p.cursor, len(p.rows)-1))
 }
@@ -163,15 +179,8 @@ func (p *pane) render(st themes.Styles, width, height int) string {
 		lines = append(lines, st.Muted.Render("  "+msg))
 		return fill(lines, height)
 	}
-	// Keep the cursor in the window; the window only moves when it must.
-	if p.cursor < p.top {
-		p.top = p.cursor
-	}
-	if p.cursor >= p.top+body {
-		p.top = p.cursor - body + 1
-	}
-	p.top = max(0, min(p.top, len(p.rows)-body))
-	for i := p.top; i < len(p.rows) && i < p.top+body; i++ {
+	top := max(0, min(p.top, len(p.rows)-body))
+	for i := top; i < len(p.rows) && i < top+body; i++ {
 		r := p.rows[i]
 		text := views.Line(r.Cells, p.table.Columns, widths)
 		if i == p.cursor {
@@ -197,8 +206,11 @@ func rowStyle(st themes.Styles, s views.Status) interface{ Render(...string) str
 	return st.Text
 }
 
-// fill pads lines to height so the layout below never jumps.
+// fill pads or cuts lines to height so the layout below never jumps.
 func fill(lines []string, height int) string {
+	if height <= 0 {
+		return ""
+	}
 	for len(lines) < height {
 		lines = append(lines, "")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/health"
 	"github.com/topicat/topicat/tui/safetext"
 	"github.com/topicat/topicat/tui/views"
 )
@@ -18,8 +19,15 @@ import (
 // in trouble never floods the screen.
 const maxErrorLines = 3
 
+// Smallest terminal the dashboard lays out in; below it, it says so.
+const minWidth, minHeight = 30, 8
+
 // View draws the whole screen. It only lays out what Update prepared.
 func (m *Model) View() tea.View {
+	if m.width < minWidth || m.height < minHeight {
+		msg := fmt.Sprintf("topicat: the terminal is %d×%d; it needs at least %d×%d", m.width, m.height, minWidth, minHeight)
+		return m.frame(fill([]string{truncate(msg, m.width)}, max(m.height, 1)))
+	}
 	header := m.header()
 	tabs := m.tabBar()
 	status := m.statusLines()
@@ -34,7 +42,11 @@ func (m *Model) View() tea.View {
 	parts := []string{header, tabs, content}
 	parts = append(parts, status...)
 	parts = append(parts, footer)
-	v := tea.NewView(strings.Join(parts, "\n"))
+	return m.frame(strings.Join(parts, "\n"))
+}
+
+func (m *Model) frame(content string) tea.View {
+	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "topicat " + safetext.Line(m.opts.Context)
@@ -51,7 +63,7 @@ func (m *Model) paneBody(h int) string {
 	if hint := m.unconfigured(p.view.System); hint != "" {
 		return fill([]string{"", m.styles.Muted.Render("  " + hint)}, h)
 	}
-	if _, ok := m.meta[p.view.System]; !ok && p.view.System != "" {
+	if _, ok := m.meta(p.view.System); !ok && p.view.System != "" {
 		return fill([]string{"", m.styles.Muted.Render("  connecting to " + string(p.view.System) + "…")}, h)
 	}
 	return p.render(m.styles, m.width, h)
@@ -84,13 +96,13 @@ func (m *Model) header() string {
 	if m.opts.Context != "" {
 		parts = append(parts, st.Bar.Render(safetext.Line(m.opts.Context)))
 	}
-	c := m.counts
+	c := health.Count(m.data.Findings)
 	switch {
 	case c.Errors > 0:
 		parts = append(parts, st.Bar.Inherit(st.Bad).Render(fmt.Sprintf("health ✖ %d ▲ %d", c.Errors, c.Warnings)))
 	case c.Warnings > 0:
 		parts = append(parts, st.Bar.Inherit(st.Warn).Render(fmt.Sprintf("health ▲ %d", c.Warnings)))
-	case len(m.meta) > 0:
+	case m.data.Kafka != nil || m.data.NSQ != nil:
 		parts = append(parts, st.Bar.Inherit(st.Good).Render("✔ healthy"))
 	}
 	for _, s := range []sources.System{sources.Kafka, sources.NSQ} {
@@ -118,7 +130,7 @@ func (m *Model) header() string {
 
 // freshness says how a system's polling is going: "kafka 3 brokers · 2s ago".
 func (m *Model) freshness(s sources.System) string {
-	meta, ok := m.meta[s]
+	meta, ok := m.meta(s)
 	if !ok {
 		return string(s) + " connecting…"
 	}
@@ -192,7 +204,7 @@ func (m *Model) statusLines() []string {
 		if m.unconfigured(s) != "" {
 			continue
 		}
-		meta, ok := m.meta[s]
+		meta, ok := m.meta(s)
 		if !ok {
 			continue
 		}
@@ -251,6 +263,15 @@ func (m *Model) help(h int) string {
 		}
 		lines = append(lines, line)
 	}
+	var sorts []string
+	p := m.current()
+	for i, c := range p.table.Columns {
+		if r := p.sortKeys[i]; r != 0 {
+			sorts = append(sorts, st.Accent.Render(string(r))+" "+c.Title)
+		}
+	}
+	lines = append(lines, st.Accent.Render("Sort this pane")+st.Muted.Render("  (shift+letter; again reverses)"))
+	lines = append(lines, wrapWords(sorts, m.width-2)...)
 	lines = append(lines, "", st.Accent.Render("Commands")+st.Muted.Render("  (: then a name; tab completes)"))
 	var cmds []string
 	for _, v := range m.views {

@@ -191,7 +191,11 @@ func collect(ctx context.Context, s settings, system sources.System, stderr io.W
 		}
 		var snap sources.Snapshot
 		select {
-		case snap = <-src.Updates():
+		case s, ok := <-src.Updates():
+			if !ok {
+				return d, ctx.Err()
+			}
+			snap = s
 		case <-ctx.Done():
 			return d, ctx.Err()
 		}
@@ -199,7 +203,9 @@ func collect(ctx context.Context, s settings, system sources.System, stderr io.W
 		for _, e := range meta.Errors {
 			fmt.Fprintf(stderr, "topicat: %s %s\n", src.System(), safetext.Line(e.String()))
 		}
-		if meta.LastOK.IsZero() {
+		// Health reports a cluster that never answered as a finding; any
+		// other view has nothing to show.
+		if meta.LastOK.IsZero() && system != "" {
 			return d, fmt.Errorf("%s: no endpoint answered", src.System())
 		}
 		switch snap := snap.(type) {

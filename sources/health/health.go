@@ -81,6 +81,10 @@ func Kafka(s *sources.KafkaSnapshot) []Finding {
 	add := func(sev Severity, subject, title, why, fix string) {
 		fs = append(fs, Finding{Severity: sev, System: sources.Kafka, Subject: subject, Title: title, Why: why, Fix: fix})
 	}
+	if s.LastOK.IsZero() {
+		add(Error, "kafka cluster", "no broker has answered", "nothing about the cluster is known: "+firstError(s.Meta),
+			"check the --brokers addresses, the network path and the brokers themselves")
+	}
 	for _, b := range s.Brokers {
 		if !b.Up {
 			add(Error, fmt.Sprintf("broker %d", b.ID), "broker is down",
@@ -125,6 +129,10 @@ func NSQ(s *sources.NSQSnapshot) []Finding {
 	var fs []Finding
 	add := func(sev Severity, subject, title, why, fix string) {
 		fs = append(fs, Finding{Severity: sev, System: sources.NSQ, Subject: subject, Title: title, Why: why, Fix: fix})
+	}
+	if s.LastOK.IsZero() {
+		add(Error, "nsq cluster", "no nsqd or lookupd has answered", "nothing about the cluster is known: "+firstError(s.Meta),
+			"check the --lookupd and --nsqd addresses, the network path and the daemons themselves")
 	}
 	for _, l := range s.Lookupds {
 		if !l.Up {
@@ -186,6 +194,13 @@ func NSQ(s *sources.NSQSnapshot) []Finding {
 	}
 	Sort(fs)
 	return fs
+}
+
+func firstError(m sources.Meta) string {
+	if len(m.Errors) == 0 {
+		return "no answer yet"
+	}
+	return m.Errors[0].String()
 }
 
 // compareVersions compares dotted versions numerically ("1.10.0" > "1.9.2").

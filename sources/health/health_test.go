@@ -1,7 +1,9 @@
 package health
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/topicat/topicat/sources"
 )
@@ -16,6 +18,7 @@ func titles(fs []Finding) []string {
 
 func TestKafka(t *testing.T) {
 	snap := &sources.KafkaSnapshot{
+		Meta:    sources.Meta{LastOK: time.Now()},
 		Brokers: []sources.Broker{{ID: 1, Up: true}, {ID: 2, Up: false, LastErr: "connection refused"}, {ID: 3, Up: true}},
 		Topics: []sources.Topic{
 			{Name: "orders", ReplicationFactor: 3},
@@ -51,6 +54,7 @@ func TestKafka(t *testing.T) {
 
 func TestNSQ(t *testing.T) {
 	snap := &sources.NSQSnapshot{
+		Meta:     sources.Meta{LastOK: time.Now()},
 		Lookupds: []sources.Lookupd{{Addr: "http://a", Up: true}, {Addr: "http://b", Up: true}},
 		Nodes: []sources.NSQNode{
 			{Addr: "n1:4151", Up: true, Health: "OK", Version: "1.10.0", Lookupds: []string{"http://a", "http://b"}},
@@ -83,5 +87,18 @@ func TestNSQ(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("finding %d = %q, want %q (all: %q)", i, got[i], want[i], got)
 		}
+	}
+}
+
+func TestNeverReachedIsAnError(t *testing.T) {
+	k := &sources.KafkaSnapshot{Meta: sources.Meta{Errors: []sources.EndpointError{{Endpoint: "bootstrap 127.0.0.1:1", Err: "connection refused"}}}}
+	n := &sources.NSQSnapshot{}
+	got := titles(All(k, n))
+	want := []string{"error kafka cluster: no broker has answered", "error nsq cluster: no nsqd or lookupd has answered"}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if f := Kafka(k)[0]; !strings.Contains(f.Why, "connection refused") {
+		t.Fatalf("the finding does not say why: %q", f.Why)
 	}
 }

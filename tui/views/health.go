@@ -13,7 +13,7 @@ func healthView() *View {
 	return define(View{Name: "health", Title: "Health", Help: "findings across both systems, worst first: what is wrong, why it matters, what to do"}, cols,
 		func(d Data, _ string) ([]health.Finding, error) { return d.Findings, nil },
 		func(f health.Finding) string { return string(f.System) + " " + f.Subject + " " + f.Title },
-		func(f health.Finding) Status {
+		func(f health.Finding, _ findings) Status {
 			switch f.Severity {
 			case health.Error:
 				return Bad

@@ -56,11 +56,9 @@ func kafkaBrokers() *View {
 			return rows, nil
 		},
 		func(b brokerRow) string { return num(b.ID) },
-		func(b brokerRow) Status {
-			if !b.Up {
-				return Bad
-			}
-			return Normal
+		func(b brokerRow, f findings) Status {
+			st, _ := f.status(sources.Kafka, fmt.Sprintf("broker %d", b.ID))
+			return st
 		})
 }
 
@@ -84,12 +82,13 @@ func kafkaTopics() *View {
 			return s.Topics, nil
 		},
 		func(t sources.Topic) string { return t.Name },
-		func(t sources.Topic) Status {
+		func(t sources.Topic, f findings) Status {
+			if st, ok := f.status(sources.Kafka, "topic "+t.Name); ok && st != Normal {
+				return st
+			}
 			switch {
-			case t.Offline > 0 || t.Err != "":
+			case t.Err != "":
 				return Bad
-			case t.UnderReplicated > 0 || (t.ReplicationFactor == 1 && !t.Internal):
-				return Warn
 			case t.Internal:
 				return Muted
 			}
@@ -133,7 +132,7 @@ func kafkaPartitions() *View {
 			return nil, fmt.Errorf("kafka topic %q not found", topic)
 		},
 		func(p sources.Partition) string { return num(p.ID) },
-		func(p sources.Partition) Status {
+		func(p sources.Partition, _ findings) Status {
 			switch {
 			case p.IsOffline() || p.Err != "":
 				return Bad
@@ -163,12 +162,13 @@ func kafkaGroups() *View {
 			return s.Groups, nil
 		},
 		func(g sources.Group) string { return g.ID },
-		func(g sources.Group) Status {
+		func(g sources.Group, f findings) Status {
+			if st, ok := f.status(sources.Kafka, "group "+g.ID); ok && st != Normal {
+				return st
+			}
 			switch {
 			case g.Err != "":
 				return Bad
-			case g.State == "Empty" && g.Lag > 0:
-				return Warn
 			case g.State == "Dead" || g.State == "Empty":
 				return Muted
 			}

@@ -68,14 +68,9 @@ func nsqNodes() *View {
 			return rows, nil
 		},
 		func(n nodeRow) string { return n.Addr },
-		func(n nodeRow) Status {
-			switch {
-			case !n.Up || (n.Health != "" && n.Health != "OK"):
-				return Bad
-			case n.LookupdsUp > 0 && len(n.Lookupds) < n.LookupdsUp:
-				return Warn
-			}
-			return Normal
+		func(n nodeRow, f findings) Status {
+			st, _ := f.status(sources.NSQ, "nsqd "+n.Addr)
+			return st
 		})
 }
 
@@ -102,9 +97,12 @@ func nsqTopics() *View {
 			return s.Topics, nil
 		},
 		func(t sources.NSQTopic) string { return t.Name },
-		func(t sources.NSQTopic) Status {
+		func(t sources.NSQTopic, f findings) Status {
+			if st, ok := f.status(sources.NSQ, "topic "+t.Name); ok && st != Normal {
+				return st
+			}
 			switch {
-			case t.Partial:
+			case t.Partial: // totals miss a node's share: not a lint, but not to be trusted either
 				return Warn
 			case t.Paused:
 				return Muted
@@ -149,9 +147,12 @@ func nsqChannels() *View {
 			return out, nil
 		},
 		func(c sources.NSQChannel) string { return c.Topic + "/" + c.Name },
-		func(c sources.NSQChannel) Status {
+		func(c sources.NSQChannel, f findings) Status {
+			if st, ok := f.status(sources.NSQ, "channel "+c.Topic+"/"+c.Name); ok && st != Normal {
+				return st
+			}
 			switch {
-			case c.Partial || (c.Depth > 0 && c.Clients == 0 && !c.Paused):
+			case c.Partial:
 				return Warn
 			case c.Paused:
 				return Muted
@@ -178,11 +179,9 @@ func nsqLookupds() *View {
 			return s.Lookupds, nil
 		},
 		func(l sources.Lookupd) string { return l.Addr },
-		func(l sources.Lookupd) Status {
-			if !l.Up {
-				return Bad
-			}
-			return Normal
+		func(l sources.Lookupd, f findings) Status {
+			st, _ := f.status(sources.NSQ, "lookupd "+l.Addr)
+			return st
 		})
 }
 

@@ -138,13 +138,13 @@ func columns[R any](cols []col[R]) []Column {
 	return out
 }
 
-func makeRows[R any](items []R, cols []col[R], key func(R) string, status func(R) Status) []Row {
+func makeRows[R any](items []R, cols []col[R], key func(R) string, status func(R, findings) Status, f findings) []Row {
 	rows := make([]Row, len(items))
 	var sb strings.Builder
 	for i, it := range items {
 		r := Row{Key: key(it), Cells: make([]string, len(cols)), sort: make([]sortKey, len(cols))}
 		if status != nil {
-			r.Status = status(it)
+			r.Status = status(it, f)
 		}
 		sb.Reset()
 		for j, c := range cols {
@@ -165,7 +165,7 @@ func makeRows[R any](items []R, cols []col[R], key func(R) string, status func(R
 }
 
 // define builds a View from typed columns and a function that picks the row values.
-func define[R any](v View, cols []col[R], items func(d Data, arg string) ([]R, error), key func(R) string, status func(R) Status) *View {
+func define[R any](v View, cols []col[R], items func(d Data, arg string) ([]R, error), key func(R) string, status func(R, findings) Status) *View {
 	v.Columns = columns(cols)
 	v.build = func(d Data, arg string) ([]Row, any, error) {
 		its, err := items(d, arg)
@@ -175,9 +175,39 @@ func define[R any](v View, cols []col[R], items func(d Data, arg string) ([]R, e
 		if its == nil {
 			its = []R{} // JSON prints [] rather than null
 		}
-		return makeRows(its, cols, key, status), its, nil
+		return makeRows(its, cols, key, status, indexFindings(d.Findings)), its, nil
 	}
 	return &v
+}
+
+// findings indexes the health findings by system and subject, so a row is
+// coloured by the same judgement the health pane shows, never by a second copy
+// of the rule.
+type findings map[string]health.Severity
+
+func indexFindings(fs []health.Finding) findings {
+	out := make(findings, len(fs))
+	for _, f := range fs {
+		k := string(f.System) + " " + f.Subject
+		if sev, ok := out[k]; !ok || f.Severity > sev {
+			out[k] = f.Severity
+		}
+	}
+	return out
+}
+
+// status is the row status of the worst finding about subject; ok is false when there is none.
+func (f findings) status(system sources.System, subject string) (s Status, ok bool) {
+	sev, ok := f[string(system)+" "+subject]
+	switch {
+	case !ok:
+		return Normal, false
+	case sev == health.Error:
+		return Bad, true
+	case sev == health.Warning:
+		return Warn, true
+	}
+	return Normal, true
 }
 
 // ErrNotConfigured is returned by a view whose system has no snapshot yet or is not configured.

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/health"
 )
 
 func TestFit(t *testing.T) {
@@ -181,5 +182,39 @@ func TestRowsAreSafeText(t *testing.T) {
 	}
 	if c := table.Rows[0].Cells[0]; strings.ContainsAny(c, "\x1b\u009b") {
 		t.Fatalf("cell carries control characters: %q", c)
+	}
+}
+
+// TestRowStatusFollowsFindings: a row is coloured by the health pane's own
+// judgement of its subject, so the two can never disagree.
+func TestRowStatusFollowsFindings(t *testing.T) {
+	d := snapshotData()
+	d.Kafka.LastOK = d.Kafka.Taken
+	d.Kafka.Topics = append(d.Kafka.Topics, sources.Topic{Name: "rf1", ReplicationFactor: 1})
+	d.Findings = health.All(d.Kafka, d.NSQ)
+	status := func(v *View, key string) Status {
+		table, _, err := v.Build(d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range table.Rows {
+			if r.Key == key {
+				return r.Status
+			}
+		}
+		t.Fatalf("%s has no row %s", v.Name, key)
+		return 0
+	}
+	if s := status(kafkaBrokers(), "2"); s != Bad {
+		t.Errorf("a down broker's row is %v, want Bad", s)
+	}
+	if s := status(kafkaBrokers(), "1"); s != Normal {
+		t.Errorf("a healthy broker's row is %v", s)
+	}
+	if s := status(kafkaTopics(), "rf1"); s != Warn {
+		t.Errorf("an RF 1 topic's row is %v, want Warn", s)
+	}
+	if s := status(nsqChannels(), "events/archive"); s != Muted {
+		t.Errorf("a paused empty channel's row is %v, want Muted", s)
 	}
 }

@@ -20,6 +20,8 @@ func (a Action) Mutating() bool { return !readActions[a] }
 // Request is a user action handed to a source. It is plain data: the UI and the
 // `topicat` subcommands build the same requests.
 type Request struct {
+	// ID is set by the caller to match the Result to the request.
+	ID     uint64
 	Action Action
 	// Target names what the action applies to: a topic, "topic/channel", a group.
 	Target string

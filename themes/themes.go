@@ -101,7 +101,6 @@ type Styles struct {
 	// Badge marks states such as READ-ONLY and PAUSED.
 	Badge  lipgloss.Style
 	Prompt lipgloss.Style
-	Box    lipgloss.Style
 }
 
 // Styles builds the styles for a dark or light terminal background.
@@ -154,6 +153,5 @@ func (p Palette) Styles(dark bool) Styles {
 		Selected:    sel,
 		Badge:       withBg(fg(c.TabActiveFg), c.Bad).Bold(true).Padding(0, 1).Reverse(pick(c.Bad) == nil),
 		Prompt:      fg(c.Accent).Bold(true),
-		Box:         lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(pick(c.Accent)).Padding(0, 1),
 	}
 }

@@ -71,10 +71,15 @@ type Model struct {
 	stack  []*pane
 	active int
 
-	data    views.Data
-	paused  bool
-	mode    mode
-	input   textinput.Model
+	data   views.Data
+	paused bool
+	mode   mode
+	input  textinput.Model
+	// pending are the requests sent to sources and not yet answered.
+	pending map[uint64]sources.Request
+	nextID  uint64
+	// ctx ends the requests in flight when the program stops.
+	ctx     context.Context
 	message string // the answer to the last command, one line
 
 	width, height int
@@ -96,14 +101,16 @@ func New(o Options) *Model {
 		o.Now = time.Now
 	}
 	m := &Model{
-		opts:   o,
-		keys:   defaultKeys(),
-		styles: o.Palette.Styles(true),
-		now:    o.Now(),
-		views:  views.All(),
-		input:  textinput.New(),
-		width:  80,
-		height: 24,
+		opts:    o,
+		keys:    defaultKeys(),
+		styles:  o.Palette.Styles(true),
+		now:     o.Now(),
+		views:   views.All(),
+		input:   textinput.New(),
+		pending: map[uint64]sources.Request{},
+		ctx:     context.Background(),
+		width:   80,
+		height:  24,
 	}
 	for _, t := range tabViews {
 		m.tabs = append(m.tabs, newPane(m.findView(t.system, t.name), "", m.keys.capitals()))
@@ -192,6 +199,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.message = ""
 		}
 		return m, wait(msg.src)
+	case resultMsg:
+		m.finish(msg.res)
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
@@ -483,7 +492,9 @@ func (m *Model) resolve(system sources.System, name string) *views.View {
 // Run starts the dashboard on the terminal and returns when the user quits or ctx ends.
 func Run(ctx context.Context, o Options, extra ...tea.ProgramOption) error {
 	opts := append([]tea.ProgramOption{tea.WithContext(ctx)}, extra...)
-	_, err := tea.NewProgram(New(o), opts...).Run()
+	m := New(o)
+	m.ctx = ctx
+	_, err := tea.NewProgram(m, opts...).Run()
 	if err != nil && ctx.Err() != nil {
 		return nil // cancelled from outside: not the user's problem
 	}

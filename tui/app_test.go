@@ -193,7 +193,7 @@ func TestNavigation(t *testing.T) {
 	h.keys("esc")
 	mustContain(t, h.screen(), "KAFKA Topics")
 	h.keys("enter", "q") // q in a detail goes back, not out
-	if h.lastCmd != nil {
+	if quits(h.lastCmd) {
 		t.Fatal("q in a detail pane quit")
 	}
 	mustContain(t, h.screen(), "KAFKA Topics")
@@ -202,7 +202,7 @@ func TestNavigation(t *testing.T) {
 	h.keys("tab")
 	mustContain(t, h.screen(), "NSQ Nodes", "nsq-a", "1/1")
 	h.keys("q")
-	if h.lastCmd == nil || fmt.Sprint(h.lastCmd()) != fmt.Sprint(tea.Quit()) {
+	if !quits(h.lastCmd) {
 		t.Fatal("q at the top level does not quit")
 	}
 }
@@ -361,7 +361,7 @@ func TestCtrlCAlwaysQuits(t *testing.T) {
 	h := newHarness(t, 80, 24, nil).fed()
 	h.keys("/") // even while typing a filter
 	h.keys("ctrl+c")
-	if h.lastCmd == nil || fmt.Sprint(h.lastCmd()) != fmt.Sprint(tea.Quit()) {
+	if !quits(h.lastCmd) {
 		t.Fatal("ctrl+c did not quit")
 	}
 }
@@ -386,4 +386,50 @@ func TestSortKeysNeverShadowKeys(t *testing.T) {
 	mustContain(t, h.screen(), "sorted by GROUP")
 	h.keys("8") // only as many jump keys as tabs
 	mustContain(t, h.screen(), "KAFKA Groups")
+}
+
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
+}
+
+// actionSource answers requests as a real source would, per target.
+type actionSource struct {
+	fakeSource
+	got []sources.Request
+}
+
+func (a *actionSource) Do(_ context.Context, req sources.Request) sources.Result {
+	a.got = append(a.got, req)
+	return sources.Result{Request: req, Targets: []sources.TargetResult{{Target: "nsqd a:4151"}, {Target: "nsqd b:4151", Err: "connection refused"}}}
+}
+
+func TestRequestsRunOutsideUpdateAndReportPerTarget(t *testing.T) {
+	src := &actionSource{fakeSource: fakeSource{system: sources.NSQ}}
+	h := newHarness(t, 100, 30, func(o *Options) { o.NSQ = src }).fed()
+	cmd := h.m.request(src, sources.Request{Action: "nsq.channel.pause", Target: "events/archive"})
+	if len(src.got) != 0 {
+		t.Fatal("the request ran inside Update")
+	}
+	mustContain(t, h.screen(), "1 action(s) running")
+	h.send(cmd())
+	if len(src.got) != 1 || src.got[0].ID == 0 {
+		t.Fatalf("requests reaching the source: %+v", src.got)
+	}
+	s := h.screen()
+	mustContain(t, s, "✖ nsq.channel.pause events/archive failed on 1 of 2: nsqd b:4151: connection refused")
+	mustNotContain(t, s, "running")
+}
+
+func TestReadOnlyRefusalIsShown(t *testing.T) {
+	src := &actionSource{fakeSource: fakeSource{system: sources.NSQ}}
+	h := newHarness(t, 120, 30, func(o *Options) { o.NSQ = sources.ReadOnly(src); o.ReadOnly = true }).fed()
+	h.send(h.m.request(h.m.opts.NSQ, sources.Request{Action: "nsq.topic.delete", Target: "events"})())
+	if len(src.got) != 0 {
+		t.Fatal("a mutating request reached the source in read-only mode")
+	}
+	mustContain(t, h.screen(), "✖ nsq.topic.delete events: refused: topicat runs read-only")
 }

@@ -239,6 +239,9 @@ func (m *Model) footer() string {
 		hints = append(hints, st.Accent.Render(h.Key)+" "+st.Muted.Render(h.Desc))
 	}
 	line := strings.Join(hints, "  ")
+	if n := len(m.pending); n > 0 {
+		line = st.Warn.Render(fmt.Sprintf("%d action(s) running…", n)) + "   " + line
+	}
 	if m.message != "" {
 		line = st.Text.Render(safetext.Line(m.message)) + "   " + line
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -96,9 +97,12 @@ func (c *fileConfig) names() []string {
 	return out
 }
 
+// goType is yaml's mention of a Go type, which means nothing to a user.
+var goType = regexp.MustCompile(` in type [\w.]+`)
+
 // oneLine folds yaml's multi-line errors into one line.
 func oneLine(err error) string {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s := goType.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
 	s = strings.ReplaceAll(s, "unmarshal errors:\n", "")
 	parts := strings.Fields(strings.ReplaceAll(s, "\n", " ; "))
 	return strings.Join(parts, " ")

@@ -106,9 +106,9 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		want string
 	}{
 		{"unknown flag", []string{"--brokerz", "x:1"}, 2, "flag provided but not defined: -brokerz"},
-		{"malformed broker", []string{"-b", "localhost"}, 2, `kafka broker address "localhost": want host:port`},
-		{"bad port", []string{"-b", "h:99999"}, 2, `port "99999" is not a number`},
-		{"malformed lookupd", []string{"--lookupd", "http://"}, 2, `nsqlookupd address "http://"`},
+		{"malformed broker", []string{"-b", "localhost"}, 2, `kafka: broker address "localhost": missing port`},
+		{"bad port", []string{"-b", "h:99999"}, 2, `broker address "h:99999": port must be a number from 1 to 65535`},
+		{"malformed lookupd", []string{"--lookupd", "http://"}, 2, `nsq: lookupd address "http://": missing port`},
 		{"malformed nsqd", []string{"--nsqd", "h:x"}, 2, `nsqd address "h:x"`},
 		{"no cluster", nil, 2, "no cluster given"},
 		{"unknown key with its line", []string{"--config", badYAML}, 2, "line 4: field brokres not found"},
@@ -156,5 +156,13 @@ func TestHelpAndVersion(t *testing.T) {
 		if out := stdout.String() + stderr.String(); !strings.Contains(out, "topicat") {
 			t.Fatalf("%v printed %q", args, out)
 		}
+	}
+}
+
+func TestConfigErrorsSpeakPlainly(t *testing.T) {
+	bad := writeConfig(t, "contexts:\n  a:\n    kafka:\n      brokres: [x:1]\n")
+	_, err := loadConfig(bad, true)
+	if err == nil || strings.Contains(err.Error(), "main.") || strings.Contains(err.Error(), "in type") {
+		t.Fatalf("config error mentions Go types: %v", err)
 	}
 }

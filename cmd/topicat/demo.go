@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/topicat/topicat/sources/demo"
+	"github.com/topicat/topicat/themes"
 )
 
 const demoUsage = `topicat demo: start a 3-broker Kafka cluster (kfake) and an NSQ cluster (nsqlookupd and two
@@ -28,10 +30,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	if len(cf.brokers)+len(cf.lookupd)+len(cf.nsqd) > 0 || cf.context != "" {
 		return usageErr("demo runs its own clusters: drop --brokers, --lookupd, --nsqd and --context")
 	}
-	// The demo ignores the config file's contexts but keeps its theme.
-	s, err := cf.resolve(fs, env)
-	if err != nil {
-		return usageErr("%v", err)
+	// The demo ignores the config file's contexts (a read-only or slow prod
+	// context has nothing to do with it) and takes only its theme, if it reads.
+	s := settings{Refresh: cf.refresh, Timeout: cf.timeout, ReadOnly: cf.readOnly, Theme: cf.theme}
+	if s.Theme == "" {
+		s.Theme = themes.Default
+		if path := cmp.Or(cf.config, env("TOPICAT_CONFIG"), defaultConfigPath(env)); path != "" {
+			if c, err := loadConfig(path, false); err == nil && c.Theme != "" {
+				s.Theme = c.Theme
+			}
+		}
 	}
 	c, err := demo.Start(ctx)
 	if err != nil {

@@ -42,6 +42,10 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
+// sgrColour matches an SGR colour parameter: 30–38, 40–48, 90–97, 100–107
+// (39 and 49 are resets to the default colour, not colours).
+var sgrColour = regexp.MustCompile(`\x1b\[(?:[0-9:;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:[;:][0-9:;]*)?m`)
+
 // terminal is one tmux session running a command.
 type terminal struct {
 	t      *testing.T
@@ -52,7 +56,7 @@ type terminal struct {
 func needTmux(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
+		if os.Getenv("CI") == "true" {
 			t.Fatal("tmux is not installed; .ci/run must install it")
 		}
 		t.Skip("tmux not installed")
@@ -75,6 +79,8 @@ func startTerminal(t *testing.T, w, h int, env []string, argv ...string) *termin
 	script := fmt.Sprintf("%s; echo \"exit=$?\" > %s; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon' >> %s; echo exited; sleep 600",
 		strings.Join(quoted, " "), term.status, term.status)
 	args := []string{"-S", term.socket, "-f", "/dev/null", "new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
+	// A config file of the developer's must not change what the test sees.
+	env = append([]string{"XDG_CONFIG_HOME=" + dir, "TOPICAT_CONFIG="}, env...)
 	for _, e := range env {
 		args = append(args, "-e", e)
 	}
@@ -202,7 +208,7 @@ func TestEndToEndDemo(t *testing.T) {
 	term.keys("p", "r")
 
 	colour := term.tmux("capture-pane", "-p", "-e")
-	if !regexp.MustCompile(`\x1b\[[0-9;]*3[0-9;]*m`).MatchString(colour) {
+	if !sgrColour.MatchString(colour) {
 		t.Fatalf("no colour on a 256-colour terminal:\n%q", colour[:min(len(colour), 400)])
 	}
 
@@ -224,7 +230,7 @@ func TestEndToEndNoColorAndSmallTerminal(t *testing.T) {
 		}
 	}
 	raw := term.tmux("capture-pane", "-p", "-e")
-	if regexp.MustCompile(`\x1b\[[0-9;]*[34]8;`).MatchString(raw) {
+	if sgrColour.MatchString(raw) {
 		t.Fatalf("colour codes despite NO_COLOR:\n%q", raw[:min(len(raw), 400)])
 	}
 	term.keys("C-c")

@@ -5,9 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -83,7 +80,11 @@ func parseFlags(fs *flag.FlagSet, args []string, out io.Writer, usage string) er
 		return err
 	}
 	if err != nil {
-		return usageErr("%v (see topicat %s -h)", err, fs.Name())
+		help := "topicat " + fs.Name() + " -h"
+		if fs.Name() == "topicat" {
+			help = "topicat -h"
+		}
+		return usageErr("%v (see %s)", err, help)
 	}
 	return nil
 }
@@ -156,47 +157,6 @@ func (c *commonFlags) resolve(fs *flag.FlagSet, env func(string) string) (settin
 	if s.Timeout <= 0 {
 		return s, errors.New("--timeout must be positive")
 	}
-	return s, s.validate()
-}
-
-// validate checks addresses before anything dials them.
-func (s settings) validate() error {
-	for _, b := range s.Brokers {
-		if err := hostPort(b); err != nil {
-			return fmt.Errorf("kafka broker address %q: %w", b, err)
-		}
-	}
-	for _, n := range s.NSQD {
-		if err := hostPort(strings.TrimPrefix(strings.TrimPrefix(n, "http://"), "https://")); err != nil {
-			return fmt.Errorf("nsqd address %q: %w", n, err)
-		}
-	}
-	for _, l := range s.Lookupd {
-		u := l
-		if !strings.Contains(u, "://") {
-			u = "http://" + u
-		}
-		parsed, err := url.Parse(u)
-		if err != nil || parsed.Host == "" {
-			return fmt.Errorf("nsqlookupd address %q: want http://host:port", l)
-		}
-		if err := hostPort(parsed.Host); err != nil {
-			return fmt.Errorf("nsqlookupd address %q: %w", l, err)
-		}
-	}
-	return nil
-}
-
-func hostPort(a string) error {
-	host, port, err := net.SplitHostPort(a)
-	if err != nil {
-		return fmt.Errorf("want host:port")
-	}
-	if host == "" {
-		return fmt.Errorf("missing host")
-	}
-	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-		return fmt.Errorf("port %q is not a number from 1 to 65535", port)
-	}
-	return nil
+	// Addresses are checked by the sources themselves (kafka.New, nsq.New).
+	return s, nil
 }

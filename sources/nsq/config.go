@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/topicat/topicat/sources"
 )
 
 // Config says where the cluster is and how to poll it.
@@ -39,8 +41,6 @@ type Config struct {
 }
 
 const (
-	defaultInterval      = 2 * time.Second
-	minTimeout           = 2 * time.Second
 	defaultMaxConcurrent = 32
 	defaultForgetAfter   = 5 * time.Minute
 )
@@ -63,12 +63,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, err
 	}
 	c.Lookupds, c.NSQDs = lookupds, nsqds
-	if c.Interval <= 0 {
-		c.Interval = defaultInterval
-	}
-	if c.Timeout <= 0 {
-		c.Timeout = max(c.Interval, minTimeout)
-	}
+	loop := sources.LoopConfig{Interval: c.Interval, Timeout: c.Timeout}.WithDefaults()
+	c.Interval, c.Timeout = loop.Interval, loop.Timeout
 	if c.MaxConcurrent <= 0 {
 		c.MaxConcurrent = defaultMaxConcurrent
 	}

@@ -227,16 +227,6 @@ func All() []*View {
 	}
 }
 
-// Find returns the view with the name, or nil.
-func Find(vs []*View, name string) *View {
-	for _, v := range vs {
-		if v.Name == name {
-			return v
-		}
-	}
-	return nil
-}
-
 func num[T ~int | ~int32 | ~int64 | ~uint64](v T) string { return fmt.Sprint(v) }
 
 func rate(r float64) string {

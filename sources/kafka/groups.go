@@ -65,6 +65,7 @@ func (s *Source) fetchGroups(ctx context.Context, brokers []int32) groupsResult 
 			if err == nil {
 				err = kerr.ErrorForCode(resp.ErrorCode)
 			}
+			err = s.timedOut(ctx, err)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -116,6 +117,14 @@ func (s *Source) fetchGroups(ctx context.Context, brokers []int32) groupsResult 
 		wg.Go(func() { res.fetched = s.adm.FetchManyOffsets(ctx, withOffsets...) })
 	}
 	wg.Wait()
+	classicErr = s.timedOutShards(ctx, classicErr)
+	consumerErr = s.timedOutShards(ctx, consumerErr)
+	for name, r := range res.fetched {
+		if r.Err != nil {
+			r.Err = s.timedOut(ctx, r.Err)
+			res.fetched[name] = r
+		}
+	}
 
 	for name, d := range classicDesc {
 		res.described[name] = describedGroup{
@@ -244,7 +253,11 @@ func (s *Source) groups(g groupsResult, starts, ends kadm.ListedOffsets, fails m
 			if !ok {
 				continue // its coordinator answered and no longer lists it: deleted
 			}
-			pg.Err = fmt.Sprintf("not refreshed: coordinator broker %d failed %s: %v", pg.Coordinator, f.op, f.err)
+			if errors.Is(f.err, errNotInMetadata) {
+				pg.Err = fmt.Sprintf("not refreshed: coordinator broker %d is %v", pg.Coordinator, f.err)
+			} else {
+				pg.Err = fmt.Sprintf("not refreshed: coordinator broker %d failed %s: %v", pg.Coordinator, f.op, f.err)
+			}
 			out = append(out, pg)
 		}
 	}

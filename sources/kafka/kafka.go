@@ -34,11 +34,6 @@ type Config struct {
 	// TLS and SASL settings will go here; they become kgo options in clientOpts.
 }
 
-const (
-	defaultInterval = 2 * time.Second
-	minTimeout      = 2 * time.Second
-)
-
 // Source polls one Kafka cluster. The embedded Loop provides Updates,
 // Refresh, SetPaused and Run.
 type Source struct {
@@ -64,28 +59,23 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	interval := cfg.Interval
-	if interval <= 0 {
-		interval = defaultInterval
-	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = max(interval, minTimeout)
-	}
+	// The loop's defaults, asked for here so that the client's timeouts and
+	// the loop's pace come from the same figures.
+	loop := sources.LoopConfig{Interval: cfg.Interval, Timeout: cfg.Timeout}.WithDefaults()
 	s := &Source{
 		seeds:   seeds,
-		timeout: timeout,
+		timeout: loop.Timeout,
 		// A third of the poll: a broker that does not answer in that time is
 		// reported down, and the rest of the poll still has time to finish.
-		probeTimeout: timeout / 3,
+		probeTimeout: loop.Timeout / 3,
 	}
-	cl, err := kgo.NewClient(clientOpts(cfg, seeds, interval, timeout)...)
+	cl, err := kgo.NewClient(clientOpts(cfg, seeds, loop.Interval, loop.Timeout)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: create client: %w", err)
 	}
 	s.cl = cl
 	s.adm = kadm.NewClient(cl)
-	s.Loop = sources.NewLoop(sources.LoopConfig{Interval: interval, Timeout: timeout}, s.poll)
+	s.Loop = sources.NewLoop(loop, s.poll)
 	return s, nil
 }
 
@@ -156,10 +146,28 @@ func (s *Source) Close() { s.cl.Close() }
 // Poll takes one snapshot now, outside the loop's schedule; the loop uses it
 // too, so figures derived across polls (rates, down-since) stay consistent.
 // The snapshot is never nil. The error is non-nil only when no broker answered.
+// The poll ends at the configured Timeout or when ctx ends, whichever is first.
 func (s *Source) Poll(ctx context.Context) (*sources.KafkaSnapshot, error) {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
+	s.state.budget = budget(ctx, s.timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	return s.takeSnapshot(ctx)
+}
+
+// budget is how long a poll has: the timeout, or less when ctx ends sooner.
+// The loop's deadline, set a moment before for the same timeout, counts as
+// the timeout, so that errors name the configured figure.
+func budget(ctx context.Context, timeout time.Duration) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return timeout
+	}
+	if left := time.Until(d); left < timeout-10*time.Millisecond {
+		return max(left, 0).Round(time.Millisecond)
+	}
+	return timeout
 }
 
 func (s *Source) poll(ctx context.Context) (sources.Snapshot, error) {

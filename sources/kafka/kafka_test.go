@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/kafka"
@@ -562,5 +563,234 @@ func TestClusterGone(t *testing.T) {
 	}
 	if !downSince[0].Equal(downSince[1]) || downSince[0].IsZero() {
 		t.Errorf("down since %v then %v", downSince[0], downSince[1])
+	}
+}
+
+// notInMetadata is the reason given for a broker metadata no longer lists.
+const notInMetadata = "not in the cluster's metadata (its session expired or it was removed)"
+
+func TestBrokerMissingFromMetadata(t *testing.T) {
+	const gone int32 = 2
+	for _, tc := range []struct {
+		name string
+		// seen: the source polled the healthy cluster first, so it knows
+		// broker 2's address.
+		seen bool
+		// downFirst: broker 2 stopped answering a poll before metadata
+		// dropped it, as a crashed broker does until its session expires.
+		downFirst bool
+		// vanish takes broker 2 out of metadata; back returns it.
+		vanish func(t *testing.T, c *kafkatest.Cluster) (back func())
+		// named: partitions still name broker 2 (Kafka keeps a dead broker
+		// in the replicas; a removed one is in none).
+		named bool
+	}{
+		{
+			name: "session expired after it stopped answering", seen: true, downFirst: true, named: true,
+			vanish: func(t *testing.T, c *kafkatest.Cluster) func() {
+				restore := c.OmitBroker(gone)
+				return func() { restore(); c.BrokerUp(gone) }
+			},
+		},
+		{
+			name: "dropped from metadata while answering", seen: true, named: true,
+			vanish: func(t *testing.T, c *kafkatest.Cluster) func() { return c.OmitBroker(gone) },
+		},
+		{
+			name: "never listed, named only by partitions", named: true,
+			vanish: func(t *testing.T, c *kafkatest.Cluster) func() { return c.OmitBroker(gone) },
+		},
+		{
+			name: "removed from the cluster", seen: true,
+			vanish: func(t *testing.T, c *kafkatest.Cluster) func() {
+				if err := c.Fake.RemoveNode(gone); err != nil {
+					t.Fatal(err)
+				}
+				return func() {
+					if _, _, err := c.Fake.AddNode(gone, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := kafkatest.NewCluster(t)
+			c.CreateTopics(6, 3, "orders")
+			produced := c.Produce("orders", 60)
+			onGone := groupCoordinatedBy(t, c, "on-gone-", gone)
+			c.Commit(onGone, map[string]map[int32]int64{"orders": {0: 1}})
+			s := newSource(t, c.Addrs())
+
+			var healthy *sources.KafkaSnapshot
+			if tc.seen {
+				healthy = poll(t, s)
+			}
+			var wantSince time.Time // DownSince and the error's Since
+			if tc.downFirst {
+				c.BrokerDown(gone)
+				wantSince = poll(t, s).Taken
+			}
+			back := tc.vanish(t, c)
+			first, second := poll(t, s), poll(t, s)
+			if wantSince.IsZero() {
+				wantSince = first.Taken
+			}
+
+			wantHost, wantPort, wantEndpoint := "", int32(0), fmt.Sprintf("broker %d", gone)
+			if tc.seen {
+				was := broker(t, healthy, gone)
+				wantHost, wantPort = was.Host, was.Port
+				wantEndpoint = fmt.Sprintf("broker %d (%s)", gone, net.JoinHostPort(was.Host, strconv.Itoa(int(was.Port))))
+			}
+			for i, snap := range []*sources.KafkaSnapshot{first, second} {
+				if got := brokerIDs(snap); !slices.Equal(got, []int32{0, 1, 2}) {
+					t.Fatalf("poll %d: broker IDs = %v", i+1, got)
+				}
+				b := broker(t, snap, gone)
+				if b.Up || b.LastErr != notInMetadata || !b.DownSince.Equal(wantSince) || b.Host != wantHost || b.Port != wantPort {
+					t.Errorf("poll %d: broker %d = %+v, want down since %v at %q:%d", i+1, gone, b, wantSince, wantHost, wantPort)
+				}
+				for _, id := range []int32{0, 1} {
+					if b := broker(t, snap, id); !b.Up || b.LastErr != "" {
+						t.Errorf("poll %d: broker %d = %+v", i+1, id, b)
+					}
+				}
+				// kfake keeps naming a removed node as controller; OmitBroker
+				// names another, as Kafka would.
+				if tc.named && snap.Controller == gone {
+					t.Errorf("poll %d: controller is the missing broker", i+1)
+				}
+				if len(snap.Errors) != 1 {
+					t.Fatalf("poll %d: errors = %+v, want one for broker %d", i+1, snap.Errors, gone)
+				}
+				if e := snap.Errors[0]; e.Endpoint != wantEndpoint || e.Op != "metadata" || e.Err != notInMetadata || !e.Since.Equal(wantSince) {
+					t.Errorf("poll %d: error = %+v, want %s: metadata: %s since %v", i+1, e, wantEndpoint, notInMetadata, wantSince)
+				}
+
+				// Its replicas and leaderships are counted; a partition it
+				// still leads has no offsets, with the reason.
+				tp := topic(t, snap, "orders")
+				var leads, hosts, leaders int
+				for _, p := range tp.Partitions {
+					if slices.Contains(p.Replicas, gone) {
+						hosts++
+					}
+					for _, b := range snap.Brokers {
+						if b.ID == p.Leader {
+							leaders++
+						}
+					}
+					if p.Leader == gone {
+						leads++
+						if p.High != -1 || !strings.Contains(p.Err, "leader broker 2 is not in the cluster's metadata") {
+							t.Errorf("poll %d: partition %d led by the missing broker = %+v", i+1, p.ID, p)
+						}
+					} else if p.High != produced[p.ID] || p.Err != "" {
+						t.Errorf("poll %d: partition %d = %+v", i+1, p.ID, p)
+					}
+				}
+				if tc.named != (hosts > 0) {
+					t.Fatalf("poll %d: %d partitions name broker %d; the case says named=%v", i+1, hosts, gone, tc.named)
+				}
+				if b.Leaders != leads || b.Replicas != hosts || leaders != len(tp.Partitions) {
+					t.Errorf("poll %d: broker %d leads %d and hosts %d, want %d and %d; %d of %d partitions have a listed leader",
+						i+1, gone, b.Leaders, b.Replicas, leads, hosts, leaders, len(tp.Partitions))
+				}
+
+				// Its groups are kept from the last poll, marked.
+				if tc.seen && tc.named {
+					want := fmt.Sprintf("not refreshed: coordinator broker %d is %s", gone, notInMetadata)
+					if g := group(t, snap, onGone); g.Err != want || g.Coordinator != gone {
+						t.Errorf("poll %d: group on the missing broker = %+v, want error %q", i+1, g, want)
+					}
+				}
+			}
+
+			back()
+			again := poll(t, s)
+			if !again.OK() {
+				t.Errorf("errors once listed again: %+v", again.Errors)
+			}
+			for _, b := range again.Brokers {
+				if !b.Up || b.LastErr != "" || !b.DownSince.IsZero() || b.Host == "" || b.Port == 0 {
+					t.Errorf("broker once listed again = %+v", b)
+				}
+			}
+			if !slices.Equal(brokerIDs(again), []int32{0, 1, 2}) {
+				t.Errorf("broker IDs once listed again = %v", brokerIDs(again))
+			}
+		})
+	}
+}
+
+// silentListener accepts connections on 127.0.0.1 and never answers.
+func silentListener(t *testing.T) []string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return []string{ln.Addr().String()}
+}
+
+// hungCluster is a kfake cluster whose brokers hold every request unanswered
+// until the test ends.
+func hungCluster(t *testing.T) []string {
+	c := kafkatest.NewCluster(t)
+	release := make(chan struct{})
+	c.Fake.Control(func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.Fake.KeepControl()
+		c.Fake.SleepControl(func() { <-release })
+		return nil, errors.New("kafkatest: released at the end of the test"), true
+	})
+	t.Cleanup(func() { close(release) }) // runs before the cluster's Close
+	return c.Addrs()
+}
+
+func TestTimeoutWording(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	for _, tc := range []struct {
+		name  string
+		addrs func(t *testing.T) []string
+	}{
+		{"a listener that never answers", silentListener},
+		{"a kfake cluster that never answers", hungCluster},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := kafka.New(kafka.Config{Brokers: tc.addrs(t), Timeout: timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			// The source's own timeout ends the poll; this one is a failsafe.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			t.Cleanup(cancel)
+
+			snap, err := s.Poll(ctx)
+			if err == nil || err.Error() != "metadata: timed out after 300ms" || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Poll error = %v, want %q wrapping context.DeadlineExceeded", err, "metadata: timed out after 300ms")
+			}
+			if len(snap.Errors) != 1 || snap.Errors[0].Op != "metadata" || snap.Errors[0].Err != "timed out after 300ms" {
+				t.Errorf("errors = %+v", snap.Errors)
+			}
+		})
 	}
 }

@@ -28,6 +28,11 @@ type pollState struct {
 	// highs are the high watermarks the last poll could read, and when, for rates.
 	highs   map[string]topicHighs
 	highsAt time.Time
+	// missingSince is when each broker listed although metadata no longer
+	// names it was first missed from metadata.
+	missingSince map[int32]time.Time
+	// budget is how long the current poll may run, for "timed out after".
+	budget time.Duration
 }
 
 type topicHighs struct {
@@ -40,6 +45,16 @@ const (
 	earliest int64 = -2
 	latest   int64 = -1
 )
+
+// errNotInMetadata is why a broker the cluster's metadata no longer lists is
+// shown down: Kafka drops a dead broker from the list once its session
+// expires, and a decommissioned one for good.
+var errNotInMetadata = errors.New("not in the cluster's metadata (its session expired or it was removed)")
+
+// forgetMissingAfter is how long a broker that metadata no longer lists, and
+// that no partition names any more, stays listed as down: long enough to be
+// seen, and then a decommissioned broker goes away.
+const forgetMissingAfter = 5 * time.Minute
 
 // failure is one broker failing one operation in a poll.
 type failure struct {
@@ -65,10 +80,15 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 	}
 
 	slices.SortFunc(meta.Brokers, func(a, b kmsg.MetadataResponseBroker) int { return cmp.Compare(a.NodeID, b.NodeID) })
-	fails := s.probeAll(ctx, meta.Brokers)
-	down := make(map[int32]bool, len(fails))
+	gone := s.missing(meta, start)
+	missing := make(map[int32]bool, len(gone))
+	for _, b := range gone {
+		missing[b.ID] = true
+	}
+	probed := s.probeAll(ctx, meta.Brokers)
+	down := make(map[int32]bool, len(probed))
 	var up []int32
-	for _, f := range fails {
+	for _, f := range probed {
 		down[f.broker] = true
 	}
 	for _, b := range meta.Brokers {
@@ -97,6 +117,8 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 				why = errors.New("no leader")
 			case down[p.Leader]:
 				why = fmt.Errorf("leader broker %d did not answer", p.Leader)
+			case missing[p.Leader]:
+				why = fmt.Errorf("leader broker %d is not in the cluster's metadata", p.Leader)
 			default:
 				parts[*t.Topic] = append(parts[*t.Topic], p.Partition)
 				continue
@@ -126,7 +148,10 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 	}
 
 	// Merged in a fixed order so that the error kept for a broker does not
-	// depend on which request finished first.
+	// depend on which request finished first. A broker missing from
+	// metadata comes first: that is the failure kept for it.
+	fails := missingFailures(gone)
+	fails = append(fails, probed...)
 	fails = append(fails, starts.fails...)
 	fails = append(fails, ends.fails...)
 	fails = append(fails, groupsData.fails...)
@@ -139,7 +164,7 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 		snap.Controller = -1
 	}
 	byBroker := firstFailures(fails)
-	snap.Brokers = s.brokers(meta, byBroker, start)
+	snap.Brokers = s.brokers(meta, gone, byBroker, start)
 	snap.Topics = s.topics(meta, starts.listed, ends.listed, start)
 	snap.Groups = s.groups(groupsData, starts.listed, ends.listed, byBroker)
 	countReplicas(snap)
@@ -175,7 +200,7 @@ func (s *Source) metadata(ctx context.Context) (*kmsg.MetadataResponse, error) {
 			err = kerr.ErrorForCode(meta.ErrorCode)
 		}
 		if err == nil || i >= tries || ctx.Err() != nil || isDialErr(err) {
-			return meta, err
+			return meta, s.timedOut(ctx, err)
 		}
 	}
 }
@@ -183,6 +208,43 @@ func (s *Source) metadata(ctx context.Context) (*kmsg.MetadataResponse, error) {
 func isDialErr(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// timeoutError is an error the poll's deadline caused, worded as a person
+// would; the cause stays wrapped for errors.Is.
+type timeoutError struct {
+	after time.Duration
+	cause error
+}
+
+func (e *timeoutError) Error() string { return fmt.Sprintf("timed out after %v", e.after) }
+func (e *timeoutError) Unwrap() error { return e.cause }
+
+// timedOut rewords err as "timed out after <the poll's budget>" when the
+// poll's deadline caused it, and returns any other error as it is.
+func (s *Source) timedOut(ctx context.Context, err error) error {
+	if err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	if _, ok := errors.AsType[*timeoutError](err); ok {
+		return err
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &timeoutError{after: s.state.budget, cause: err}
+	}
+	return err
+}
+
+// timedOutShards is timedOut for each shard of a kadm error.
+func (s *Source) timedOutShards(ctx context.Context, err error) error {
+	if se, ok := errors.AsType[*kadm.ShardErrors](err); ok {
+		for i := range se.Errs {
+			se.Errs[i].Err = s.timedOut(ctx, se.Errs[i].Err)
+		}
+		return err
+	}
+	return s.timedOut(ctx, err)
 }
 
 // unreachable answers a poll in which no broker answered metadata: the
@@ -248,10 +310,15 @@ func (s *Source) probeAll(ctx context.Context, brokers []kmsg.MetadataResponseBr
 // probe asks one broker for its API versions, the cheapest request there is,
 // to learn whether it answers at all.
 func (s *Source) probe(ctx context.Context, id int32) error {
-	ctx, cancel := context.WithTimeout(ctx, s.probeTimeout)
+	pctx, cancel := context.WithTimeout(ctx, s.probeTimeout)
 	defer cancel()
-	_, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, s.cl.Broker(int(id)))
-	if errors.Is(err, context.DeadlineExceeded) {
+	_, err := kmsg.NewPtrApiVersionsRequest().RequestWith(pctx, s.cl.Broker(int(id)))
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil: // the poll's own deadline came first
+		return s.timedOut(ctx, err)
+	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("no answer within %v", s.probeTimeout)
 	}
 	return err
@@ -293,6 +360,7 @@ func (s *Source) listOffsets(ctx context.Context, timestamp int64, parts map[str
 	set := res.set
 	for _, sh := range s.cl.RequestSharded(ctx, req) {
 		if sh.Err != nil {
+			sh.Err = s.timedOut(ctx, sh.Err)
 			err := fmt.Errorf("list offsets: %w", sh.Err)
 			if r, ok := sh.Req.(*kmsg.ListOffsetsRequest); ok {
 				for _, t := range r.Topics {
@@ -346,11 +414,86 @@ func firstFailures(fails []failure) map[int32]brokerFailure {
 	return out
 }
 
+// brokerEndpoint names a broker as errors do; by ID alone when its address is
+// unknown (a broker only partitions name).
 func brokerEndpoint(id int32, host string, port int32) string {
+	if host == "" {
+		return fmt.Sprintf("broker %d", id)
+	}
 	return fmt.Sprintf("broker %d (%s)", id, net.JoinHostPort(host, strconv.Itoa(int(port))))
 }
 
-func (s *Source) brokers(meta *kmsg.MetadataResponse, fails map[int32]brokerFailure, now time.Time) []sources.Broker {
+// missing returns the brokers to list although metadata does not: those of
+// the previous snapshot, with the address it knew, and those that partitions
+// still name, by ID alone if never seen. Kafka drops a dead broker from the
+// list once its session expires, and a dashboard must still show it down. A
+// broker no partition names is forgotten once it has been missing for more
+// than forgetMissingAfter: it was decommissioned. The result is sorted by ID.
+func (s *Source) missing(meta *kmsg.MetadataResponse, now time.Time) []sources.Broker {
+	listed := make(map[int32]bool, len(meta.Brokers))
+	for _, b := range meta.Brokers {
+		listed[b.NodeID] = true
+	}
+	named := make(map[int32]bool)
+	for _, t := range meta.Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode == 0 && p.Leader >= 0 { // with an error, the leader is meaningless
+				named[p.Leader] = true
+			}
+			for _, ids := range [][]int32{p.Replicas, p.ISR, p.OfflineReplicas} {
+				for _, id := range ids {
+					named[id] = true
+				}
+			}
+		}
+	}
+	known := make(map[int32]sources.Broker)
+	if s.state.prev != nil {
+		for _, b := range s.state.prev.Brokers {
+			known[b.ID] = b
+		}
+	}
+	candidates := make(map[int32]bool)
+	for id := range known {
+		candidates[id] = true
+	}
+	for id := range named {
+		candidates[id] = true
+	}
+
+	var out []sources.Broker
+	since := make(map[int32]time.Time)
+	for _, id := range slices.Sorted(maps.Keys(candidates)) {
+		if listed[id] || id < 0 {
+			continue
+		}
+		first, ok := s.state.missingSince[id]
+		if !ok {
+			first = now
+		}
+		if !named[id] && now.Sub(first) > forgetMissingAfter {
+			continue
+		}
+		since[id] = first
+		prev := known[id]
+		out = append(out, sources.Broker{ID: id, Host: prev.Host, Port: prev.Port, Rack: prev.Rack})
+	}
+	s.state.missingSince = since
+	return out
+}
+
+// missingFailures is the one failure of each broker missing from metadata.
+func missingFailures(gone []sources.Broker) []failure {
+	fails := make([]failure, len(gone))
+	for i, b := range gone {
+		fails[i] = failure{b.ID, "metadata", errNotInMetadata}
+	}
+	return fails
+}
+
+// brokers lists the brokers metadata names and those it no longer does
+// (gone), each down if it failed without answering, by ID.
+func (s *Source) brokers(meta *kmsg.MetadataResponse, gone []sources.Broker, fails map[int32]brokerFailure, now time.Time) []sources.Broker {
 	prevDown := make(map[int32]time.Time)
 	if s.state.prev != nil {
 		for _, b := range s.state.prev.Brokers {
@@ -359,10 +502,15 @@ func (s *Source) brokers(meta *kmsg.MetadataResponse, fails map[int32]brokerFail
 			}
 		}
 	}
-	out := make([]sources.Broker, 0, len(meta.Brokers))
+	out := make([]sources.Broker, 0, len(meta.Brokers)+len(gone))
 	for _, mb := range meta.Brokers {
-		b := sources.Broker{ID: mb.NodeID, Host: mb.Host, Port: mb.Port, Rack: deref(mb.Rack), Up: true}
-		if f, ok := fails[mb.NodeID]; ok && f.down {
+		out = append(out, sources.Broker{ID: mb.NodeID, Host: mb.Host, Port: mb.Port, Rack: deref(mb.Rack)})
+	}
+	out = append(out, gone...)
+	for i := range out {
+		b := &out[i]
+		b.Up = true
+		if f, ok := fails[b.ID]; ok && f.down {
 			b.Up = false
 			b.LastErr = f.err.Error()
 			b.DownSince = now
@@ -370,8 +518,8 @@ func (s *Source) brokers(meta *kmsg.MetadataResponse, fails map[int32]brokerFail
 				b.DownSince = t
 			}
 		}
-		out = append(out, b)
 	}
+	slices.SortFunc(out, func(a, b sources.Broker) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -27,7 +27,12 @@ type brokerRow struct {
 func kafkaBrokers() *View {
 	cols := []col[brokerRow]{
 		{Column: Column{Title: "ID", Min: 2, Right: true}, text: func(b brokerRow) string { return num(b.ID) }, num: func(b brokerRow) float64 { return float64(b.ID) }},
-		{Column: Column{Title: "ADDRESS", Min: 12, Flex: true}, text: func(b brokerRow) string { return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))) }},
+		{Column: Column{Title: "ADDRESS", Min: 12, Flex: true}, text: func(b brokerRow) string {
+			if b.Host == "" {
+				return "unknown"
+			}
+			return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
+		}},
 		{Column: Column{Title: "RACK", Min: 4, Max: 16}, text: func(b brokerRow) string { return b.Rack }},
 		{Column: Column{Title: "CTRL", Min: 4}, text: func(b brokerRow) string { return yes(b.Controller, "★") }},
 		{Column: Column{Title: "STATE", Min: 5, Max: 40}, text: func(b brokerRow) string {

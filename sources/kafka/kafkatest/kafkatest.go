@@ -1,7 +1,8 @@
 // Package kafkatest starts in-process Kafka clusters (kfake) for tests, seeds
 // them with topics, records and group offsets, and injects the faults a
-// dashboard must survive: a broker that stops answering, a partition without a
-// leader, a shrunken ISR. Every cluster is closed by t.Cleanup.
+// dashboard must survive: a broker that stops answering, a broker that metadata
+// no longer lists, a partition without a leader, a shrunken ISR. Every cluster
+// is closed by t.Cleanup.
 package kafkatest
 
 import (
@@ -42,6 +43,7 @@ type Cluster struct {
 
 	mu         sync.Mutex
 	down       map[int32]bool
+	omitted    map[int32]bool // left out of metadata's broker list
 	rewrites   map[topicPartition]func(*kmsg.MetadataResponseTopicPartition)
 	forwarding bool // a Metadata request is being forwarded for rewriting
 }
@@ -67,6 +69,7 @@ func NewCluster(t testing.TB, opts ...kfake.Opt) *Cluster {
 		t:        t,
 		addrs:    fake.ListenAddrs(),
 		down:     make(map[int32]bool),
+		omitted:  make(map[int32]bool),
 		rewrites: make(map[topicPartition]func(*kmsg.MetadataResponseTopicPartition)),
 	}
 	t.Cleanup(c.Close)
@@ -301,6 +304,23 @@ func (c *Cluster) BrokerUp(id int32) {
 	delete(c.down, id)
 }
 
+// OmitBroker makes metadata answers leave broker id out of their broker list
+// until restore is called, as Kafka does once a dead broker's session expires:
+// partitions still name it as a replica (and as leader, unless moved with
+// Fake.MoveTopicPartition). If it is the controller, the lowest listed broker
+// is named instead. The broker itself still answers; BrokerDown stops that.
+func (c *Cluster) OmitBroker(id int32) (restore func()) {
+	c.installControl()
+	c.mu.Lock()
+	c.omitted[id] = true
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.omitted, id)
+	}
+}
+
 // OfflinePartition makes metadata answer LEADER_NOT_AVAILABLE for the
 // partition until the returned function is called.
 func (c *Cluster) OfflinePartition(topic string, partition int32) (restore func()) {
@@ -347,7 +367,8 @@ func (c *Cluster) rewrite(topic string, partition int32, fn func(*kmsg.MetadataR
 }
 
 // installControl adds one control that sees every request: it fails requests
-// to down brokers and rewrites partitions in metadata answers.
+// to down brokers, and rewrites partitions and omits brokers in metadata
+// answers.
 func (c *Cluster) installControl() {
 	c.controlOnce.Do(func() {
 		fwd, err := kgo.NewClient(kgo.SeedBrokers(c.addrs...))
@@ -369,7 +390,7 @@ func (c *Cluster) control(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		c.mu.Unlock()
 		return nil, errBrokerDown, true
 	}
-	forward := kreq.Key() == int16(kmsg.Metadata) && len(c.rewrites) > 0 && !c.forwarding
+	forward := kreq.Key() == int16(kmsg.Metadata) && (len(c.rewrites) > 0 || len(c.omitted) > 0) && !c.forwarding
 	c.forwarding = c.forwarding || forward
 	c.mu.Unlock()
 	if !forward {
@@ -396,11 +417,21 @@ func (c *Cluster) control(kreq kmsg.Request) (kmsg.Response, error, bool) {
 	c.mu.Lock()
 	c.forwarding = false
 	rewrites := maps.Clone(c.rewrites)
+	omitted := maps.Clone(c.omitted)
 	c.mu.Unlock()
 	if err != nil {
 		return nil, err, true
 	}
 	resp.SetVersion(req.GetVersion())
+	resp.Brokers = slices.DeleteFunc(resp.Brokers, func(b kmsg.MetadataResponseBroker) bool { return omitted[b.NodeID] })
+	if omitted[resp.ControllerID] {
+		resp.ControllerID = -1
+		for _, b := range resp.Brokers {
+			if resp.ControllerID < 0 || b.NodeID < resp.ControllerID {
+				resp.ControllerID = b.NodeID
+			}
+		}
+	}
 	for i := range resp.Topics {
 		t := &resp.Topics[i]
 		if t.Topic == nil {

@@ -86,3 +86,37 @@ func TestSeedAndFaults(t *testing.T) {
 		t.Errorf("broker back up: %v", err)
 	}
 }
+
+func brokerIDs(resp *kmsg.MetadataResponse) []int32 {
+	var ids []int32
+	for _, b := range resp.Brokers {
+		ids = append(ids, b.NodeID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestOmitBroker(t *testing.T) {
+	c := kafkatest.NewCluster(t)
+	c.CreateTopics(3, 3, "orders")
+	controller := metadata(t, c).ControllerID
+
+	restore := c.OmitBroker(controller)
+	md := metadata(t, c)
+	want := slices.DeleteFunc([]int32{0, 1, 2}, func(id int32) bool { return id == controller })
+	if got := brokerIDs(md); !slices.Equal(got, want) {
+		t.Errorf("brokers with %d omitted = %v, want %v", controller, got, want)
+	}
+	if md.ControllerID != want[0] {
+		t.Errorf("controller = %d, want the lowest listed, %d", md.ControllerID, want[0])
+	}
+	// Partitions still name it, as Kafka's do for a broker whose session expired.
+	if p := partition(t, md, "orders", 0); !slices.Contains(p.Replicas, controller) {
+		t.Errorf("replicas no longer name the omitted broker: %+v", p)
+	}
+
+	restore()
+	if got := brokerIDs(metadata(t, c)); !slices.Equal(got, []int32{0, 1, 2}) {
+		t.Errorf("brokers after restore = %v", got)
+	}
+}

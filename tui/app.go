@@ -34,6 +34,8 @@ type Options struct {
 	KafkaHint, NSQHint string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Message is shown in the footer until the first command, e.g. the demo's addresses.
+	Message string
 }
 
 type mode int
@@ -109,6 +111,7 @@ func New(o Options) *Model {
 		input:   textinput.New(),
 		pending: map[uint64]sources.Request{},
 		ctx:     context.Background(),
+		message: o.Message,
 		width:   80,
 		height:  24,
 	}

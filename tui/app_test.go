@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"image/color"
 	"fmt"
 	"strings"
 	"testing"
@@ -432,4 +433,31 @@ func TestReadOnlyRefusalIsShown(t *testing.T) {
 		t.Fatal("a mutating request reached the source in read-only mode")
 	}
 	mustContain(t, h.screen(), "✖ nsq.topic.delete events: refused: topicat runs read-only")
+}
+
+func TestThemeFollowsTheBackground(t *testing.T) {
+	h := newHarness(t, 100, 30, nil).fed()
+	dark := h.m.View().Content
+	h.send(tea.BackgroundColorMsg{Color: color.White})
+	if light := h.m.View().Content; light == dark {
+		t.Fatal("the default theme did not change for a light background")
+	}
+	mustContain(t, h.screen(), "10.0.0.1:9092")
+}
+
+func TestCommandCompletion(t *testing.T) {
+	h := newHarness(t, 100, 30, nil).fed()
+	h.keys(":")
+	h.typeText("chan")
+	h.keys("tab", "enter")
+	mustContain(t, h.screen(), "NSQ Channels")
+}
+
+func TestStartMessage(t *testing.T) {
+	h := newHarness(t, 120, 30, func(o *Options) { o.Message = "demo: kcat -b 127.0.0.1:1234" }).fed()
+	mustContain(t, h.screen(), "demo: kcat -b 127.0.0.1:1234")
+	h.keys("2")
+	mustContain(t, h.screen(), "demo: kcat -b")
+	h.keys(":", "esc")
+	mustNotContain(t, h.screen(), "demo: kcat -b")
 }

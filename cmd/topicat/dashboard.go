@@ -30,11 +30,11 @@ func runDashboard(ctx context.Context, args []string, stdout io.Writer, env func
 	if len(s.Brokers) == 0 && len(s.Lookupd) == 0 && len(s.NSQD) == 0 {
 		return usageErr("no cluster given: use --brokers (Kafka), --lookupd or --nsqd (NSQ), --context, or try `topicat demo`")
 	}
-	return dashboard(ctx, s)
+	return dashboard(ctx, s, "")
 }
 
 // dashboard starts the sources for the settings and runs the UI until it quits.
-func dashboard(ctx context.Context, s settings) error {
+func dashboard(ctx context.Context, s settings, message string) error {
 	palette, err := themes.Load(s.Theme)
 	if err != nil {
 		return usageErr("%v", err)
@@ -58,6 +58,7 @@ func dashboard(ctx context.Context, s settings) error {
 		Kafka:     srcs.kafka,
 		NSQ:       srcs.nsq,
 		KafkaHint: "Kafka is not configured: start topicat with --brokers host:9092 (-b)," + configHint,
+		Message:   message,
 		NSQHint:   "NSQ is not configured: start topicat with --lookupd http://host:4161 or --nsqd host:4151," + configHint,
 	})
 }

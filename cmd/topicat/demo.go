@@ -54,7 +54,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 		return nil
 	}
 	s.Context, s.Brokers, s.Lookupd, s.NSQD = "demo", a.Brokers, a.LookupdHTTP, nil
-	err = dashboard(ctx, s)
+	msg := fmt.Sprintf("demo: kcat -b %s · nsqlookupd %s", a.Brokers[0], a.LookupdHTTP[0])
+	err = dashboard(ctx, s, msg)
 	printAddrs(stdout, a) // after the alternate screen is gone, so it stays readable
 	return err
 }

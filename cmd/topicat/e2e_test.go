@@ -168,7 +168,7 @@ func TestEndToEndDemo(t *testing.T) {
 	bin := binary(t)
 	term := startTerminal(t, 100, 30, []string{"TERM=xterm-256color"}, bin, "demo")
 
-	s := term.waitFor("topicat", "demo", "Brokers", "127.0.0.1:", "up")
+	s := term.waitFor("topicat", "demo", "Brokers", "127.0.0.1:", "up", "demo: kcat -b 127.0.0.1:")
 	if n := len(regexp.MustCompile(`(?m)^.\s+\d\s+127\.0\.0\.1:\d+`).FindAllString(s, -1)); n != 3 {
 		t.Fatalf("want 3 broker rows, saw %d:\n%s", n, s)
 	}

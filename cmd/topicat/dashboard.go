@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/topicat/topicat/sources"
@@ -48,8 +50,14 @@ func dashboard(ctx context.Context, s settings, message string) error {
 	defer srcs.wait()
 	defer cancel()
 	label := s.Context
-	if label == "" {
-		label = "no context"
+	if label == "" { // name the cluster by where it is
+		var where []string
+		for _, list := range [][]string{s.Brokers, s.Lookupd, s.NSQD} {
+			if len(list) > 0 {
+				where = append(where, strings.TrimPrefix(list[0], "http://")+more(len(list)-1))
+			}
+		}
+		label = strings.Join(where, " ")
 	}
 	return tui.Run(ctx, tui.Options{
 		Context:   label,
@@ -105,6 +113,13 @@ func startSources(ctx context.Context, s settings) (*running, error) {
 		go func() { defer r.wg.Done(); run(ctx) }()
 	}
 	return r, nil
+}
+
+func more(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("+%d", n)
+	}
+	return ""
 }
 
 func guard(s sources.Source, readOnly bool) sources.Source {

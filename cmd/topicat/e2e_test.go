@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/topicat/topicat/sources/kafka/kafkatest"
 )
 
 // These tests run the real binary in a real terminal: tmux on a private
@@ -243,6 +245,33 @@ func TestEndToEndUnreachableCluster(t *testing.T) {
 	// Port 1 on loopback refuses at once; the status line must say so, not hang or crash.
 	term := startTerminal(t, 100, 30, nil, bin, "-b", "127.0.0.1:1", "--nsqd", "127.0.0.1:1", "--timeout", "2s")
 	term.waitFor("✖ kafka", "✖ nsq", "refused")
+	term.keys("q")
+	term.restored(term.exited())
+}
+
+// TestEndToEndHostileNames: names come from the cluster and anyone who can
+// commit offsets can pick a group id. One full of escape sequences must show
+// as text, and the terminal's title and screen must stay as they were.
+func TestEndToEndHostileNames(t *testing.T) {
+	needTmux(t)
+	bin := binary(t)
+	k := kafkatest.NewCluster(t)
+	k.CreateTopics(1, 3, "orders")
+	k.Produce("orders", 5)
+	evil := "evil\x1b]0;PWNED\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\x1b[31m\u202eredrum"
+	k.Commit(evil, map[string]map[int32]int64{"orders": {0: 1}})
+
+	term := startTerminal(t, 120, 30, []string{"TERM=xterm-256color"}, bin, "-b", strings.Join(k.Addrs(), ","))
+	term.waitFor("Brokers", "up")
+	term.keys("3")
+	s := term.waitFor(`evil\x1b]0;PWNED\x07\x1b]52;c;`, "orders")
+	if strings.Contains(s, "\u202e") {
+		t.Fatal("a bidi override reached the screen")
+	}
+	// topicat sets the title itself; the group's OSC 0 must not.
+	if got := term.tmux("display-message", "-p", "-t", "0", "#{pane_title}"); !strings.HasPrefix(got, "topicat ") || strings.Contains(got, "PWNED") {
+		t.Fatalf("the pane title is %q", got)
+	}
 	term.keys("q")
 	term.restored(term.exited())
 }

@@ -73,7 +73,7 @@ func (k keyMap) groups() [][]key.Binding {
 	}
 }
 
-// hints are the few keys the footer shows.
+// hints are the few keys the footer shows, help first: a narrow terminal cuts the end.
 func (k keyMap) hints() []key.Binding {
-	return []key.Binding{k.Command, k.Filter, k.Open, k.Back, k.Refresh, k.Pause, k.Help, k.Quit}
+	return []key.Binding{k.Help, k.Command, k.Filter, k.Open, k.Back, k.Refresh, k.Pause, k.Quit}
 }

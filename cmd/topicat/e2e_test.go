@@ -275,3 +275,36 @@ func TestEndToEndHostileNames(t *testing.T) {
 	term.keys("q")
 	term.restored(term.exited())
 }
+
+// TestEndToEndBrokerDiesMidSession: a broker stops answering while the
+// dashboard runs; its row says DOWN, the status line carries one line for it,
+// the header counts the error, the rest stays on screen, and it recovers.
+func TestEndToEndBrokerDiesMidSession(t *testing.T) {
+	needTmux(t)
+	bin := binary(t)
+	k := kafkatest.NewCluster(t)
+	k.CreateTopics(3, 3, "orders")
+	k.Produce("orders", 10)
+	term := startTerminal(t, 120, 30, nil, bin, "-b", strings.Join(k.Addrs(), ","), "--refresh", "200ms", "--timeout", "2s")
+	term.waitFor("Brokers", "up")
+
+	k.BrokerDown(2)
+	s := term.waitFor("DOWN for", "✖ kafka broker 2", "health ✖ 1")
+	if n := strings.Count(s, "✖ kafka broker 2"); n != 1 {
+		t.Fatalf("the failing broker has %d status lines, want 1:\n%s", n, s)
+	}
+	if n := strings.Count(s, " up "); n != 2 {
+		t.Fatalf("want the 2 other brokers still up:\n%s", s)
+	}
+	term.keys("2")
+	term.waitFor("orders")
+
+	k.BrokerUp(2)
+	term.keys("1")
+	s = term.waitFor("✔ healthy")
+	if strings.Contains(s, "DOWN") || strings.Contains(s, "✖") {
+		t.Fatalf("no recovery:\n%s", s)
+	}
+	term.keys("q")
+	term.restored(term.exited())
+}

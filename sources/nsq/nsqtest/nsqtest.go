@@ -494,16 +494,27 @@ func (n NSQD) CreateChannel(t testing.TB, topic, channel string) {
 }
 
 // Publish publishes messages (which must not contain newlines) to a topic:
-// one with /pub, more with one /mpub.
+// one with /pub, more with one /mpub. It returns once nsqd has copied them
+// into the topic's channels, which it does in its own goroutine: a poll right
+// after a publish would otherwise see channel depths still rising.
 func (n NSQD) Publish(t testing.TB, topic string, msgs ...string) {
 	t.Helper()
 	switch len(msgs) {
 	case 0:
+		return
 	case 1:
 		n.Post(t, "/pub", url.Values{"topic": {topic}}, []byte(msgs[0]))
 	default:
 		n.Post(t, "/mpub", url.Values{"topic": {topic}}, []byte(strings.Join(msgs, "\n")))
 	}
+	WaitFor(t, "topic "+topic+" on "+n.Addr+" to pass its messages to its channels", func() bool {
+		for _, tp := range n.Stats(t).Topics {
+			if tp.Name == topic {
+				return tp.Depth == 0 || tp.Paused || len(tp.Channels) == 0
+			}
+		}
+		return false
+	})
 }
 
 // Post sends a POST and fails the test unless it answers 200.

@@ -14,6 +14,7 @@ func (fakeSnap) System() System { return Kafka }
 func (fakeSnap) Metadata() Meta { return Meta{} }
 
 func TestLoopNewestWinsAndNeverOverlaps(t *testing.T) {
+	const published = 20
 	var running, polls atomic.Int64
 	overlap := make(chan struct{}, 1)
 	l := NewLoop(LoopConfig{Interval: time.Millisecond}, func(ctx context.Context) (Snapshot, error) {
@@ -24,27 +25,34 @@ func TestLoopNewestWinsAndNeverOverlaps(t *testing.T) {
 			}
 		}
 		defer running.Add(-1)
-		return fakeSnap{polls.Add(1)}, nil
+		n := polls.Add(1)
+		if n > published { // hold the next poll, so exactly `published` went out
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return fakeSnap{n}, nil
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	// Let many polls happen without reading: the channel holds only the newest.
-	for polls.Load() < 20 {
+	// Nobody reads while 20 polls publish: the channel holds only the newest.
+	for polls.Load() <= published {
 		time.Sleep(time.Millisecond)
 	}
-	cancel()
-	<-done
-	got := (<-l.Updates()).(fakeSnap).n
-	if last := polls.Load(); got != last {
-		t.Fatalf("the unread snapshot is poll %d, want the newest, %d", got, last)
+	if got := (<-l.Updates()).(fakeSnap).n; got != published {
+		t.Fatalf("the unread snapshot is poll %d, want the newest, %d", got, published)
 	}
 	select {
 	case <-overlap:
 		t.Fatal("two polls ran at once")
 	default:
+	}
+	cancel()
+	<-done
+	if _, ok := <-l.Updates(); ok {
+		t.Fatal("Updates still open after Run returned")
 	}
 }
 

@@ -88,10 +88,12 @@ type Model struct {
 }
 
 // tabViews are the panes reachable with tab and the number keys, in order.
-var tabViews = []struct {
+type tabView struct {
 	system sources.System
 	name   string
-}{
+}
+
+var tabViews = []tabView{
 	{sources.Kafka, "brokers"}, {sources.Kafka, "topics"}, {sources.Kafka, "groups"},
 	{sources.NSQ, "nodes"}, {sources.NSQ, "topics"}, {sources.NSQ, "channels"},
 	{"", "health"},
@@ -120,6 +122,9 @@ func New(o Options) *Model {
 	}
 	m.input.Prompt = ""
 	m.input.CharLimit = 200
+	if o.Kafka == nil && o.NSQ != nil { // open on a system that is there
+		m.active = slices.IndexFunc(tabViews, func(t tabView) bool { return t.system == sources.NSQ })
+	}
 	m.refreshPanes()
 	return m
 }

@@ -2,8 +2,8 @@ package tui
 
 import (
 	"context"
-	"image/color"
 	"fmt"
+	"image/color"
 	"strings"
 	"testing"
 	"time"
@@ -460,4 +460,10 @@ func TestStartMessage(t *testing.T) {
 	mustContain(t, h.screen(), "demo: kcat -b")
 	h.keys(":", "esc")
 	mustNotContain(t, h.screen(), "demo: kcat -b")
+}
+
+func TestOpensOnAConfiguredSystem(t *testing.T) {
+	h := newHarness(t, 100, 30, func(o *Options) { o.Kafka = nil })
+	h.send(snapshotMsg{h.nsq, nsqSnap()})
+	mustContain(t, h.screen(), "NSQ Nodes", "nsq-a")
 }

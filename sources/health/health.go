@@ -77,14 +77,9 @@ func Kafka(s *sources.KafkaSnapshot) []Finding {
 	if s == nil {
 		return nil
 	}
-	var fs []Finding
-	add := func(sev Severity, subject, title, why, fix string) {
-		fs = append(fs, Finding{Severity: sev, System: sources.Kafka, Subject: subject, Title: title, Why: why, Fix: fix})
-	}
-	if s.LastOK.IsZero() {
-		add(Error, "kafka cluster", "no broker has answered", "nothing about the cluster is known: "+firstError(s.Meta),
-			"check the --brokers addresses, the network path and the brokers themselves")
-	}
+	fs := start(sources.Kafka, s.Meta, "no broker has answered",
+		"check the --brokers addresses, the network path and the brokers themselves")
+	add := fs.add
 	for _, b := range s.Brokers {
 		if !b.Up {
 			add(Error, fmt.Sprintf("broker %d", b.ID), "broker is down",
@@ -117,8 +112,7 @@ func Kafka(s *sources.KafkaSnapshot) []Finding {
 				"start the group's consumers, or delete the group if it is retired")
 		}
 	}
-	Sort(fs)
-	return fs
+	return fs.sorted()
 }
 
 // NSQ returns the findings for one NSQ snapshot. A nil snapshot has none.
@@ -126,14 +120,9 @@ func NSQ(s *sources.NSQSnapshot) []Finding {
 	if s == nil {
 		return nil
 	}
-	var fs []Finding
-	add := func(sev Severity, subject, title, why, fix string) {
-		fs = append(fs, Finding{Severity: sev, System: sources.NSQ, Subject: subject, Title: title, Why: why, Fix: fix})
-	}
-	if s.LastOK.IsZero() {
-		add(Error, "nsq cluster", "no nsqd or lookupd has answered", "nothing about the cluster is known: "+firstError(s.Meta),
-			"check the --lookupd and --nsqd addresses, the network path and the daemons themselves")
-	}
+	fs := start(sources.NSQ, s.Meta, "no nsqd or lookupd has answered",
+		"check the --lookupd and --nsqd addresses, the network path and the daemons themselves")
+	add := fs.add
 	for _, l := range s.Lookupds {
 		if !l.Up {
 			add(Warning, "lookupd "+l.Addr, "lookupd unreachable",
@@ -192,8 +181,32 @@ func NSQ(s *sources.NSQSnapshot) []Finding {
 			}
 		}
 	}
-	Sort(fs)
-	return fs
+	return fs.sorted()
+}
+
+// list gathers one system's findings.
+type list struct {
+	system sources.System
+	fs     []Finding
+}
+
+// start begins a system's findings with, when the cluster has never
+// answered, the error finding that says so.
+func start(sys sources.System, m sources.Meta, never, fix string) *list {
+	l := &list{system: sys}
+	if m.LastOK.IsZero() {
+		l.add(Error, string(sys)+" cluster", never, "nothing about the cluster is known: "+firstError(m), fix)
+	}
+	return l
+}
+
+func (l *list) add(sev Severity, subject, title, why, fix string) {
+	l.fs = append(l.fs, Finding{Severity: sev, System: l.system, Subject: subject, Title: title, Why: why, Fix: fix})
+}
+
+func (l *list) sorted() []Finding {
+	Sort(l.fs)
+	return l.fs
 }
 
 func firstError(m sources.Meta) string {

@@ -184,7 +184,8 @@ func (m *Model) current() *pane {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	model, cmd := m.update(msg)
 	// The window follows the cursor here, so View only reads state.
-	m.current().follow(m.bodyHeight() - 1)
+	p := m.current()
+	p.follow(p.rowsIn(m.bodyHeight()))
 	return model, cmd
 }
 
@@ -281,7 +282,7 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.updateInput(msg)
 	}
 	p := m.current()
-	body := m.bodyHeight() - 1
+	body := p.rowsIn(m.bodyHeight())
 	switch {
 	case key.Matches(msg, m.keys.Quit):
 		if len(m.stack) > 0 {

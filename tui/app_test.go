@@ -467,3 +467,14 @@ func TestOpensOnAConfiguredSystem(t *testing.T) {
 	h.send(snapshotMsg{h.nsq, nsqSnap()})
 	mustContain(t, h.screen(), "NSQ Nodes", "nsq-a")
 }
+
+func TestHealthShowsTheWholeFindingOfTheSelectedRow(t *testing.T) {
+	h := newHarness(t, 80, 24, nil).fed()
+	h.keys("7")
+	s := h.screen()
+	mustContain(t, s, "broker 2: broker is down. Why it matters:", "What to do:", "check the broker process")
+	h.keys("down")
+	mustContain(t, h.screen(), "replication factor 1. Why it matters")
+	h.keys("G") // the last row stays visible above the note
+	mustContain(t, h.screen(), "▸ warning")
+}

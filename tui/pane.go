@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -22,6 +23,7 @@ type pane struct {
 	rows    []views.Row // filtered and sorted
 	natural []int
 	dirty   bool
+	notes   bool // some row has a Note: room is kept for it under the table
 
 	cursor, top int
 	filter      string
@@ -66,6 +68,7 @@ func (p *pane) setData(d views.Data) {
 	selected := p.selectedKey()
 	p.table, _, p.err = p.view.Build(d, p.arg)
 	p.natural = views.NaturalWidths(p.table)
+	p.notes = slices.ContainsFunc(p.table.Rows, func(r views.Row) bool { return r.Note != "" })
 	p.dirty = false
 	p.apply(selected)
 }
@@ -125,6 +128,17 @@ func (p *pane) move(delta int) {
 	p.clamp()
 }
 
+// noteLines is the room kept under the table for the selected row's note.
+const noteLines = 3
+
+// rowsIn is how many rows fit in a pane of height h (its header row included).
+func (p *pane) rowsIn(h int) int {
+	if p.notes && h > noteLines+2 {
+		h -= noteLines
+	}
+	return h - 1
+}
+
 // follow moves the window of body rows so the cursor stays in it; the window
 // only moves when it must.
 func (p *pane) follow(body int) {
@@ -170,7 +184,7 @@ func (p *pane) render(st themes.Styles, width, height int) string {
 		titles[i] = t
 	}
 	lines = append(lines, st.TableHeader.Render(views.Cell("  "+views.Line(titles, p.table.Columns, widths), width, false)))
-	body := height - 1
+	body := p.rowsIn(height)
 	if len(p.rows) == 0 {
 		msg := "no rows"
 		if p.filter != "" {
@@ -189,6 +203,13 @@ func (p *pane) render(st themes.Styles, width, height int) string {
 		}
 		lines = append(lines, rowStyle(st, r.Status).Render(views.Cell("  "+text, width, false)))
 	}
+	if body < height-1 { // the selected row's note, wrapped, at the bottom
+		lines = fillLines(lines, 1+body)
+		note := ansi.Wrap(p.rows[p.cursor].Note, max(width-2, 1), " ")
+		for _, l := range strings.Split(note, "\n") {
+			lines = append(lines, st.Muted.Render("  "+l))
+		}
+	}
 	return fill(lines, height)
 }
 
@@ -204,6 +225,14 @@ func rowStyle(st themes.Styles, s views.Status) interface{ Render(...string) str
 		return st.Muted
 	}
 	return st.Text
+}
+
+// fillLines pads lines to n.
+func fillLines(lines []string, n int) []string {
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
 }
 
 // fill pads or cuts lines to height so the layout below never jumps.

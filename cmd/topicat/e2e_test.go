@@ -187,7 +187,7 @@ func TestEndToEndDemo(t *testing.T) {
 	term.keys("6")
 	term.waitFor("NSQ Channels", "archive", "indexer", "push", "sender (paused)", "CLIENTS")
 	term.keys("7")
-	term.waitFor("replication factor 1", "depth", "no clients")
+	term.waitFor("replication factor 1", "depth", "no clients", "What to do:")
 
 	term.keys("?")
 	term.waitFor("Keys", "Commands", "? or esc closes this help")

@@ -53,6 +53,9 @@ type Row struct {
 	Key    string
 	Cells  []string
 	Status Status
+	// Note is the row's whole story when the cells cut it short; shown under
+	// the table for the selected row.
+	Note   string
 	sort   []sortKey
 	search string
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -32,7 +33,7 @@ func (m *Model) View() tea.View {
 	tabs := m.tabBar()
 	status := m.statusLines()
 	footer := m.footer()
-	body := m.height - 2 - len(status) - 1 - 1 // header, tabs, crumbs line, status, footer
+	body := m.bodyHeight()
 	var content string
 	if m.mode == modeHelp {
 		content = m.help(body + 1)
@@ -53,9 +54,10 @@ func (m *Model) frame(content string) tea.View {
 	return v
 }
 
-// bodyHeight is the number of lines the pane gets, header row included.
+// bodyHeight is the number of lines the pane gets, header row included: the
+// screen less header, tabs, breadcrumbs, status lines and footer.
 func (m *Model) bodyHeight() int {
-	return m.height - 2 - len(m.statusLines()) - 1 - 1
+	return m.height - 2 - 1 - len(m.statusLines()) - 1
 }
 
 func (m *Model) paneBody(h int) string {
@@ -73,18 +75,11 @@ func (m *Model) paneBody(h int) string {
 func (m *Model) unconfigured(s sources.System) string {
 	switch {
 	case s == sources.Kafka && m.opts.Kafka == nil:
-		return or(m.opts.KafkaHint, "Kafka is not configured: start topicat with --brokers host:9092 (-b).")
+		return cmp.Or(m.opts.KafkaHint, "Kafka is not configured: start topicat with --brokers host:9092 (-b).")
 	case s == sources.NSQ && m.opts.NSQ == nil:
-		return or(m.opts.NSQHint, "NSQ is not configured: start topicat with --lookupd http://host:4161 or --nsqd host:4151.")
+		return cmp.Or(m.opts.NSQHint, "NSQ is not configured: start topicat with --lookupd http://host:4161 or --nsqd host:4151.")
 	}
 	return ""
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // header: app, context, health counts, per-system freshness, badges; what

@@ -463,7 +463,7 @@ func (m *Model) run(line string) tea.Cmd {
 		m.message = fmt.Sprintf("unknown command %q: try :%s", safetext.Line(line), strings.Join([]string{"brokers", "topics", "groups", "nodes", "channels", "health"}, " :"))
 		return nil
 	}
-	if v.Arg != "" && arg == "" {
+	if v.Arg != "" && !v.ArgOptional && arg == "" {
 		m.message = fmt.Sprintf(":%s needs %s (e.g. select a row and press enter)", v.Name, v.Arg)
 		return nil
 	}

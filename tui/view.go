@@ -274,7 +274,10 @@ func (m *Model) help(h int) string {
 	var cmds []string
 	for _, v := range m.views {
 		name := ":" + v.Name
-		if v.Arg != "" {
+		switch {
+		case v.ArgOptional:
+			name += " [" + v.Arg + "]"
+		case v.Arg != "":
 			name += " " + v.Arg
 		}
 		if v.System != "" {

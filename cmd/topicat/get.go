@@ -24,7 +24,10 @@ Views:
 `)
 	for _, v := range views.All() {
 		name := v.Name
-		if v.Arg != "" {
+		switch {
+		case v.ArgOptional:
+			name += " [" + v.Arg + "]"
+		case v.Arg != "":
 			name += " " + v.Arg
 		}
 		sys := string(v.System)
@@ -128,10 +131,10 @@ func pickView(words []string, s settings) (*views.View, string, error) {
 		return nil, "", usageErr("%q exists for kafka and nsq: say \"get kafka %s\" or \"get nsq %s\"", name, name, name)
 	}
 	v := matches[0]
-	if v.Arg != "" && len(rest) == 0 {
+	if v.Arg != "" && !v.ArgOptional && len(rest) == 0 {
 		return nil, "", usageErr("get %s needs %s", v.Name, v.Arg)
 	}
-	if v.Arg == "" && v.Name != "channels" && len(rest) > 0 {
+	if v.Arg == "" && len(rest) > 0 {
 		return nil, "", usageErr("get %s takes no argument, got %q", v.Name, rest[0])
 	}
 	if v.System != "" && !configuredFor(s, v.System) {

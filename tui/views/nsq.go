@@ -127,7 +127,7 @@ func nsqChannels() *View {
 		{Column: Column{Title: "RATE", Min: 6, Right: true}, text: func(c sources.NSQChannel) string { return rate(c.Rate) }, num: func(c sources.NSQChannel) float64 { return c.Rate }},
 		{Column: Column{Title: "CLIENTS", Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Clients) }, num: func(c sources.NSQChannel) float64 { return float64(c.Clients) }},
 	}
-	return define(View{Name: "channels", Title: "Channels", System: sources.NSQ, Help: "NSQ channels (all, or one topic's): depth, in-flight, requeues, timeouts, clients"}, cols,
+	return define(View{Name: "channels", Title: "Channels", System: sources.NSQ, Arg: "TOPIC", ArgOptional: true, Help: "NSQ channels (all, or one topic's): depth, in-flight, requeues, timeouts, clients"}, cols,
 		func(d Data, topic string) ([]sources.NSQChannel, error) {
 			s, err := nsqSnap(d)
 			if err != nil {

@@ -111,9 +111,11 @@ type View struct {
 	System sources.System // empty for views of both systems
 	// Detail is the view Enter opens on a row, given the row's Key; empty for none.
 	Detail string
-	// Arg describes the argument the view needs ("TOPIC"); empty when it takes none.
-	Arg     string
-	Columns []Column
+	// Arg describes the argument the view takes ("TOPIC"); empty when it takes none.
+	Arg string
+	// ArgOptional views work without their argument too (all channels, or one topic's).
+	ArgOptional bool
+	Columns     []Column
 	// Help is a one-line description for the help overlay and `topicat get --help`.
 	Help  string
 	build func(d Data, arg string) ([]Row, any, error)

@@ -185,7 +185,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	model, cmd := m.update(msg)
 	// The window follows the cursor here, so View only reads state.
 	p := m.current()
-	p.follow(p.rowsIn(m.bodyHeight()))
+	p.follow(p.rowsIn(m.width, m.bodyHeight()))
 	return model, cmd
 }
 
@@ -282,7 +282,7 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.updateInput(msg)
 	}
 	p := m.current()
-	body := p.rowsIn(m.bodyHeight())
+	body := p.rowsIn(m.width, m.bodyHeight())
 	switch {
 	case key.Matches(msg, m.keys.Quit):
 		if len(m.stack) > 0 {
@@ -467,17 +467,25 @@ func (m *Model) run(line string) tea.Cmd {
 		m.message = fmt.Sprintf(":%s needs %s (e.g. select a row and press enter)", v.Name, v.Arg)
 		return nil
 	}
-	for i, t := range tabViews {
-		if t.system == v.System && t.name == v.Name {
-			m.switchTab(i)
-			if arg != "" {
-				m.current().setFilter(arg)
-			}
-			return nil
-		}
+	// A view with an argument opens as Enter would, above the tab it belongs
+	// to (:partitions orders sits on Topics); an argument to a view that takes
+	// none filters it.
+	home := slices.IndexFunc(tabViews, func(t tabView) bool { return t.system == v.System && t.name == v.Name })
+	if home < 0 {
+		home = slices.IndexFunc(m.tabs, func(p *pane) bool { return p.view.System == v.System && p.view.Detail == v.Name })
 	}
-	m.stack = nil
-	m.push(v, arg)
+	if home < 0 { // else the first tab of its system
+		home = slices.IndexFunc(tabViews, func(t tabView) bool { return t.system == v.System })
+	}
+	m.switchTab(home)
+	switch {
+	case arg != "" && v.Arg != "":
+		m.push(v, arg)
+	case arg != "":
+		m.current().setFilter(arg)
+	case m.tabs[home].view != v:
+		m.push(v, arg)
+	}
 	return nil
 }
 

@@ -216,7 +216,10 @@ func TestCommandMode(t *testing.T) {
 		{"nodes", []string{"NSQ Nodes", "nsq-a"}},
 		{"nsq topics", []string{"NSQ Topics", "events"}},
 		{"topics", []string{"KAFKA Topics", "payments"}},
-		{"partitions payments", []string{"Partitions of payments"}},
+		{"partitions payments", []string{"KAFKA Topics › Partitions of payments"}},
+		{"channels events", []string{"NSQ Channels › Channels of events", "archive", "push"}},
+		{"brokers 10.0.0.3", []string{"KAFKA Brokers", "1 of 3 rows"}},
+		{"lookupds", []string{"NSQ Nodes › Lookupds", "10.0.0.9:4161"}},
 		{"channels", []string{"NSQ Channels", "archive", "push"}},
 		{"health", []string{"Health", "broker is down", "replication factor 1", "depth 40 and no clients"}},
 		{"nonsense", []string{`unknown command "nonsense"`}},
@@ -477,4 +480,18 @@ func TestHealthShowsTheWholeFindingOfTheSelectedRow(t *testing.T) {
 	mustContain(t, h.screen(), "replication factor 1. Why it matters")
 	h.keys("G") // the last row stays visible above the note
 	mustContain(t, h.screen(), "▸ warning")
+}
+
+func TestLongNotesAreCutVisibly(t *testing.T) {
+	h := newHarness(t, 40, 14, nil)
+	s := kafkaSnap()
+	s.LastOK = time.Time{}
+	s.Errors = []sources.EndpointError{{Endpoint: "bootstrap 127.0.0.1:1", Err: strings.Repeat("connection refused ", 10)}}
+	h.send(snapshotMsg{h.kafka, s})
+	h.keys("7", "down") // after "broker 2", the "kafka cluster" finding
+	mustContain(t, h.screen(), "kafka cluster: no broker has", "…")
+	h = newHarness(t, 200, 40, nil)
+	h.send(snapshotMsg{h.kafka, s})
+	h.keys("7", "down")
+	mustContain(t, h.screen(), "themselves.")
 }

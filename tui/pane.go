@@ -128,15 +128,23 @@ func (p *pane) move(delta int) {
 	p.clamp()
 }
 
-// noteLines is the room kept under the table for the selected row's note.
-const noteLines = 3
-
-// rowsIn is how many rows fit in a pane of height h (its header row included).
-func (p *pane) rowsIn(h int) int {
-	if p.notes && h > noteLines+2 {
-		h -= noteLines
+// noteLines is the selected row's note wrapped to width w, in at most a third
+// of the pane's height h (at least 3 lines); a note cut short ends with "…".
+func (p *pane) noteLines(w, h int) []string {
+	if !p.notes || len(p.rows) == 0 || h < 6 {
+		return nil
 	}
-	return h - 1
+	lines := strings.Split(ansi.Wrap(p.rows[p.cursor].Note, max(w-2, 1), " "), "\n")
+	if limit := max(3, h/3); len(lines) > limit {
+		lines = lines[:limit]
+		lines[limit-1] = ansi.Truncate(lines[limit-1], max(w-3, 1), "") + "…"
+	}
+	return lines
+}
+
+// rowsIn is how many rows fit in a pane of w×h (its header row included).
+func (p *pane) rowsIn(w, h int) int {
+	return h - 1 - len(p.noteLines(w, h))
 }
 
 // follow moves the window of body rows so the cursor stays in it; the window
@@ -184,7 +192,8 @@ func (p *pane) render(st themes.Styles, width, height int) string {
 		titles[i] = t
 	}
 	lines = append(lines, st.TableHeader.Render(views.Cell("  "+views.Line(titles, p.table.Columns, widths), width, false)))
-	body := p.rowsIn(height)
+	note := p.noteLines(width, height)
+	body := height - 1 - len(note)
 	if len(p.rows) == 0 {
 		msg := "no rows"
 		if p.filter != "" {
@@ -203,10 +212,9 @@ func (p *pane) render(st themes.Styles, width, height int) string {
 		}
 		lines = append(lines, rowStyle(st, r.Status).Render(views.Cell("  "+text, width, false)))
 	}
-	if body < height-1 { // the selected row's note, wrapped, at the bottom
+	if len(note) > 0 { // the selected row's note, at the bottom
 		lines = fillLines(lines, 1+body)
-		note := ansi.Wrap(p.rows[p.cursor].Note, max(width-2, 1), " ")
-		for _, l := range strings.Split(note, "\n") {
+		for _, l := range note {
 			lines = append(lines, st.Muted.Render("  "+l))
 		}
 	}

@@ -58,5 +58,8 @@ func summarize(res sources.Result) string {
 	if failed > 0 {
 		return fmt.Sprintf("✖ %s failed on %d of %d: %s", what, failed, len(res.Targets), safetext.Line(first))
 	}
+	if len(res.Targets) == 0 {
+		return "✔ " + what + " done"
+	}
 	return fmt.Sprintf("✔ %s done on %d of %d", what, len(res.Targets), len(res.Targets))
 }

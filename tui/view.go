@@ -181,7 +181,7 @@ func (m *Model) crumbs() string {
 		line = " " + strings.Join(trail, " › ")
 	}
 	p := m.current()
-	info := fmt.Sprintf("  %d rows", len(p.rows))
+	info := " " + plural(len(p.rows), " row")
 	if p.filter != "" {
 		info = fmt.Sprintf("  %d of %d rows  filter: %s", len(p.rows), len(p.table.Rows), safetext.Line(p.filter))
 	}

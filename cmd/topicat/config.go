@@ -97,8 +97,9 @@ func (c *fileConfig) names() []string {
 	return out
 }
 
-// goType is yaml's mention of a Go type, which means nothing to a user.
-var goType = regexp.MustCompile(` in type [\w.]+`)
+// goType is yaml's mention of a Go type (to the end of its line), which means
+// nothing to a user.
+var goType = regexp.MustCompile(`(?m) in type .*$`)
 
 // oneLine folds yaml's multi-line errors into one line.
 func oneLine(err error) string {

@@ -54,7 +54,8 @@ func dashboard(ctx context.Context, s settings, message string) error {
 		var where []string
 		for _, list := range [][]string{s.Brokers, s.Lookupd, s.NSQD} {
 			if len(list) > 0 {
-				where = append(where, strings.TrimPrefix(list[0], "http://")+more(len(list)-1))
+				host := strings.TrimPrefix(strings.TrimPrefix(list[0], "http://"), "https://")
+				where = append(where, host+more(len(list)-1))
 			}
 		}
 		label = strings.Join(where, " ")

@@ -31,12 +31,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 		return usageErr("demo runs its own clusters: drop --brokers, --lookupd, --nsqd and --context")
 	}
 	// The demo ignores the config file's contexts (a read-only or slow prod
-	// context has nothing to do with it) and takes only its theme, if it reads.
+	// context has nothing to do with it) and takes only its theme. A file named
+	// on purpose must read; the default one may be missing.
 	s := settings{Refresh: cf.refresh, Timeout: cf.timeout, ReadOnly: cf.readOnly, Theme: cf.theme}
 	if s.Theme == "" {
 		s.Theme = themes.Default
-		if path := cmp.Or(cf.config, env("TOPICAT_CONFIG"), defaultConfigPath(env)); path != "" {
-			if c, err := loadConfig(path, false); err == nil && c.Theme != "" {
+		named := cmp.Or(cf.config, env("TOPICAT_CONFIG"))
+		if path := cmp.Or(named, defaultConfigPath(env)); path != "" {
+			c, err := loadConfig(path, named != "")
+			if err != nil && named != "" {
+				return usageErr("%v", err)
+			}
+			if err == nil && c.Theme != "" {
 				s.Theme = c.Theme
 			}
 		}

@@ -154,7 +154,7 @@ func plainError(err error, took time.Duration) error {
 	case errors.As(err, &dns):
 		return &unresolvedError{host: dns.Name, cause: dns.Err}
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return fmt.Errorf("timed out after %s", took.Round(time.Millisecond))
+		return fmt.Errorf("timed out after %s", max(took.Round(100*time.Millisecond), 100*time.Millisecond))
 	case errors.Is(err, context.Canceled):
 		return errors.New("canceled")
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -495,23 +495,43 @@ func (n NSQD) CreateChannel(t testing.TB, topic, channel string) {
 
 // Publish publishes messages (which must not contain newlines) to a topic:
 // one with /pub, more with one /mpub. It returns once nsqd has copied them
-// into the topic's channels, which it does in its own goroutine: a poll right
-// after a publish would otherwise see channel depths still rising.
+// into every channel of the topic, which it does in its own goroutine: a poll
+// right after a publish would otherwise see channel figures still rising.
 func (n NSQD) Publish(t testing.TB, topic string, msgs ...string) {
 	t.Helper()
-	switch len(msgs) {
-	case 0:
+	if len(msgs) == 0 {
 		return
-	case 1:
+	}
+	before := map[string]uint64{}
+	for _, tp := range n.Stats(t).Topics {
+		if tp.Name == topic {
+			for _, c := range tp.Channels {
+				before[c.Name] = c.MessageCount
+			}
+		}
+	}
+	if len(msgs) == 1 {
 		n.Post(t, "/pub", url.Values{"topic": {topic}}, []byte(msgs[0]))
-	default:
+	} else {
 		n.Post(t, "/mpub", url.Values{"topic": {topic}}, []byte(strings.Join(msgs, "\n")))
 	}
-	WaitFor(t, "topic "+topic+" on "+n.Addr+" to pass its messages to its channels", func() bool {
+	want := uint64(len(msgs))
+	WaitFor(t, "topic "+topic+" on "+n.Addr+" to copy its messages into its channels", func() bool {
 		for _, tp := range n.Stats(t).Topics {
-			if tp.Name == topic {
-				return tp.Depth == 0 || tp.Paused || len(tp.Channels) == 0
+			if tp.Name != topic {
+				continue
 			}
+			if tp.Paused { // a paused topic copies nothing until unpaused
+				return true
+			}
+			for _, c := range tp.Channels {
+				// A channel's message count rises as nsqd puts a message into it:
+				// the topic's depth falls a moment before the last copy lands.
+				if b, ok := before[c.Name]; ok && c.MessageCount < b+want {
+					return false
+				}
+			}
+			return tp.Depth == 0 || len(tp.Channels) == 0
 		}
 		return false
 	})

@@ -157,33 +157,6 @@ func (c *Cluster) LookupdURLs() []string {
 	return out
 }
 
-// LookupdTCPAddrs are where nsqd register.
-func (c *Cluster) LookupdTCPAddrs() []string {
-	var out []string
-	for _, l := range c.lookupds {
-		out = append(out, l.tcpAddr)
-	}
-	return out
-}
-
-// NSQDHTTPAddrs are the nsqd HTTP APIs as host:port, by index.
-func (c *Cluster) NSQDHTTPAddrs() []string {
-	var out []string
-	for _, n := range c.nodes {
-		out = append(out, n.httpAddr)
-	}
-	return out
-}
-
-// NSQDTCPAddrs are the nsqd TCP addresses (producers, consumers), by index.
-func (c *Cluster) NSQDTCPAddrs() []string {
-	var out []string
-	for _, n := range c.nodes {
-		out = append(out, n.tcpAddr)
-	}
-	return out
-}
-
 // HTTPAddr is nsqd i's HTTP API as host:port.
 func (c *Cluster) HTTPAddr(i int) string { return c.nodes[i].httpAddr }
 
@@ -469,9 +442,6 @@ type NSQD struct {
 	// does); nil means http.DefaultClient, fine for a node that never stops.
 	Client *http.Client
 }
-
-// At is the nsqd whose HTTP API is at host:port.
-func At(addr string) NSQD { return NSQD{Addr: addr} }
 
 func (n NSQD) client() *http.Client {
 	if n.Client == nil {

@@ -96,16 +96,34 @@ func TestBackoff(t *testing.T) {
 
 func TestReadOnlyRefusesMutations(t *testing.T) {
 	s := ReadOnly(stubSource{})
-	res := s.Do(context.Background(), Request{Action: "nsq.channel.pause", Target: "events/archive"})
-	if res.Err != ErrReadOnly.Error() || !res.Failed() {
-		t.Fatalf("read-only let a mutating request through: %+v", res)
+	for _, body := range []Body{
+		Produce{Topic: "orders", Messages: []Message{{Value: []byte("x"), Partition: AnyPartition}}},
+		newAction{}, // an action nobody listed as read-only
+	} {
+		res := s.Do(context.Background(), Request{Body: body})
+		if res.Err != ErrReadOnly.Error() || !res.Failed() {
+			t.Fatalf("read-only let %s through: %+v", body.Action(), res)
+		}
+	}
+	// Reading is not refused: a tail reaches the source.
+	if _, err := s.Tail(context.Background(), TailSpec{Topic: "orders"}); err == nil || err.Error() != "tail reached the source" {
+		t.Fatalf("read-only stopped a tail: %v", err)
 	}
 }
+
+type newAction struct{}
+
+func (newAction) Action() Action { return "kafka.topic.truncate" }
+func (newAction) Target() string { return "orders" }
 
 type stubSource struct{ Source }
 
 func (stubSource) Do(context.Context, Request) Result {
 	return Result{Err: errors.New("reached the cluster").Error()}
+}
+
+func (stubSource) Tail(context.Context, TailSpec) (Stream, error) {
+	return nil, errors.New("tail reached the source")
 }
 
 func TestTrackErrorsKeepsSince(t *testing.T) {

@@ -42,7 +42,7 @@ func (m *Model) finish(res sources.Result) {
 
 // summarize says in one line how an action went, naming what failed.
 func summarize(res sources.Result) string {
-	what := safetext.Line(string(res.Request.Action) + " " + res.Request.Target)
+	what := safetext.Line(string(res.Request.Action()) + " " + res.Request.Target())
 	if res.Err != "" {
 		return "✖ " + what + ": " + safetext.Line(res.Err)
 	}

@@ -139,6 +139,11 @@ func (s *Source) Do(_ context.Context, req sources.Request) sources.Result {
 	return sources.Result{Request: req, Err: sources.ErrUnsupported.Error()}
 }
 
+// Tail is not implemented yet.
+func (s *Source) Tail(context.Context, sources.TailSpec) (sources.Stream, error) {
+	return nil, sources.ErrUnsupported
+}
+
 // Close releases the client's connections. Stop Run (cancel its context)
 // first; a poll still running fails.
 func (s *Source) Close() { s.cl.Close() }

@@ -150,8 +150,8 @@ func TestSourceContract(t *testing.T) {
 	if s.System() != sources.Kafka {
 		t.Errorf("System() = %q", s.System())
 	}
-	res := s.Do(context.Background(), sources.Request{Action: "kafka.topic.create", Target: "x"})
-	if res.Err != sources.ErrUnsupported.Error() || res.Request.Target != "x" {
+	res := s.Do(context.Background(), sources.Request{Body: sources.Produce{Topic: "x"}})
+	if res.Err != sources.ErrUnsupported.Error() || res.Request.Target() != "x" {
 		t.Errorf("Do = %+v", res)
 	}
 

@@ -55,8 +55,8 @@ func TestSourceContract(t *testing.T) {
 	if s.System() != sources.NSQ {
 		t.Errorf("System %q", s.System())
 	}
-	res := s.Do(context.Background(), sources.Request{Action: "nsq.topic.pause", Target: "t"})
-	if res.Err != sources.ErrUnsupported.Error() || res.Request.Target != "t" {
+	res := s.Do(context.Background(), sources.Request{Body: sources.Produce{Topic: "t"}})
+	if res.Err != sources.ErrUnsupported.Error() || res.Request.Target() != "t" {
 		t.Errorf("Do = %+v, want ErrUnsupported", res)
 	}
 }

@@ -87,3 +87,8 @@ func (s *Source) SetPaused(p bool)                 { s.loop.SetPaused(p) }
 func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
 	return sources.Result{Request: req, Err: sources.ErrUnsupported.Error()}
 }
+
+// Tail is not implemented yet.
+func (s *Source) Tail(context.Context, sources.TailSpec) (sources.Stream, error) {
+	return nil, sources.ErrUnsupported
+}

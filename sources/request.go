@@ -151,7 +151,8 @@ type Message struct {
 	Key     []byte
 	Value   []byte
 	Headers []Header // Kafka only
-	// Partition is a Kafka partition number, or AnyPartition.
+	// Partition is a Kafka partition number, or AnyPartition. Its zero value
+	// is partition 0: set AnyPartition to let the producer choose.
 	Partition int32
 }
 

@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -40,7 +41,8 @@ type TailSpec struct {
 	Topic string
 	// Partitions are the Kafka partitions to read; nil means every partition.
 	Partitions []int32
-	// Range is where to start and, for a bounded read, where to stop.
+	// Range is where to start and, for a bounded read, where to stop. Its
+	// zero value starts at the oldest offset; NSQ takes only newest.
 	Range Range
 	// Now resolves relative times in Range ("-10m"); zero means time.Now.
 	Now time.Time
@@ -51,7 +53,10 @@ type TailSpec struct {
 type Stream interface {
 	// Next blocks until records are ready and returns at most max of them, in
 	// order per partition. It returns io.EOF when a bounded read is complete,
-	// ErrStreamClosed after Close, or ctx's error.
+	// ErrStreamClosed after Close, or ctx's error. It also returns, with no
+	// records and no error, when Problem changed since the last return, so a
+	// caller that reads Problem after each Next sees trouble while nothing
+	// arrives. Next is not called from two goroutines at once.
 	Next(ctx context.Context, max int) ([]Record, error)
 	// Describe says in one line what is read and how, for the screen's header:
 	// "partitions 0-5, from offset -10 per partition, no consumer group".
@@ -62,6 +67,15 @@ type Stream interface {
 	Problem() string
 	// Close stops reading and releases the connections; a blocked Next returns.
 	Close()
+}
+
+// TailChannelPrefix starts the name of every NSQ channel a topicat tail
+// opens (always #ephemeral), so that the panes can say whose they are.
+const TailChannelPrefix = "topicat-"
+
+// IsTailChannel reports whether an NSQ channel is a topicat tail's own.
+func IsTailChannel(name string) bool {
+	return strings.HasPrefix(name, TailChannelPrefix) && strings.HasSuffix(name, "#ephemeral")
 }
 
 // ErrStreamClosed is what Next returns once the stream is closed.

@@ -1,7 +1,8 @@
 // Package kafka polls a Kafka cluster with franz-go and publishes
 // sources.KafkaSnapshot values: brokers and whether they answer, topics with
-// partitions and watermarks, consumer groups with their lag. It never imports
-// a UI library.
+// partitions and watermarks, consumer groups with their lag. It also streams
+// a topic's records (Tail, without a consumer group) and produces (Do). It
+// never imports a UI library.
 package kafka
 
 import (
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,7 +33,7 @@ type Config struct {
 	// Timeout bounds one poll; zero means the interval, at least 2s.
 	Timeout time.Duration
 
-	// TLS and SASL settings will go here; they become kgo options in clientOpts.
+	// TLS and SASL settings will go here; they become kgo options in connOpts.
 }
 
 // Source polls one Kafka cluster. The embedded Loop provides Updates,
@@ -42,6 +44,14 @@ type Source struct {
 	cl    *kgo.Client
 	adm   *kadm.Client
 	seeds []string
+	// conn is how every client of this source reaches the cluster: the
+	// polling client, and the stream and producer clients in opened.
+	conn []kgo.Opt
+	// opened holds the streams and producer clients that Tail and Do open;
+	// Close closes them.
+	opened opened
+	// limits are the topics' message size limits, learnt when producing.
+	limits messageLimits
 
 	timeout      time.Duration // of one poll
 	probeTimeout time.Duration // of the per-broker liveness check
@@ -64,12 +74,13 @@ func New(cfg Config) (*Source, error) {
 	loop := sources.LoopConfig{Interval: cfg.Interval, Timeout: cfg.Timeout}.WithDefaults()
 	s := &Source{
 		seeds:   seeds,
+		conn:    connOpts(cfg, seeds),
 		timeout: loop.Timeout,
 		// A third of the poll: a broker that does not answer in that time is
 		// reported down, and the rest of the poll still has time to finish.
 		probeTimeout: loop.Timeout / 3,
 	}
-	cl, err := kgo.NewClient(clientOpts(cfg, seeds, loop.Interval, loop.Timeout)...)
+	cl, err := kgo.NewClient(append(slices.Clone(s.conn), pollOpts(loop.Interval, loop.Timeout)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: create client: %w", err)
 	}
@@ -79,7 +90,9 @@ func New(cfg Config) (*Source, error) {
 	return s, nil
 }
 
-func clientOpts(cfg Config, seeds []string, interval, timeout time.Duration) []kgo.Opt {
+// connOpts are the options every client of the source shares: where the
+// cluster is and who is asking.
+func connOpts(cfg Config, seeds []string) []kgo.Opt {
 	clientID := cfg.ClientID
 	if clientID == "" {
 		clientID = "topicat"
@@ -87,6 +100,12 @@ func clientOpts(cfg Config, seeds []string, interval, timeout time.Duration) []k
 	return []kgo.Opt{
 		kgo.SeedBrokers(seeds...),
 		kgo.ClientID(clientID),
+	}
+}
+
+// pollOpts tune the polling client to the loop's pace.
+func pollOpts(interval, timeout time.Duration) []kgo.Opt {
+	return []kgo.Opt{
 		// kgo caches metadata for MetadataMinAge (5s by default): a topic just
 		// created or a broker just lost would stay hidden for several polls.
 		kgo.MetadataMinAge(min(250*time.Millisecond, max(interval/4, 10*time.Millisecond))),
@@ -134,19 +153,13 @@ func validateBrokers(addrs []string) ([]string, error) {
 // System reports sources.Kafka.
 func (s *Source) System() sources.System { return sources.Kafka }
 
-// Do answers every request with ErrUnsupported until actions are implemented.
-func (s *Source) Do(_ context.Context, req sources.Request) sources.Result {
-	return sources.Result{Request: req, Err: sources.ErrUnsupported.Error()}
+// Close releases the connections: the open streams and producer clients
+// first, then the polling client. Stop Run (cancel its context) first; a poll
+// still running fails.
+func (s *Source) Close() {
+	s.opened.closeAll()
+	s.cl.Close()
 }
-
-// Tail is not implemented yet.
-func (s *Source) Tail(context.Context, sources.TailSpec) (sources.Stream, error) {
-	return nil, sources.ErrUnsupported
-}
-
-// Close releases the client's connections. Stop Run (cancel its context)
-// first; a poll still running fails.
-func (s *Source) Close() { s.cl.Close() }
 
 // Poll takes one snapshot now, outside the loop's schedule; the loop uses it
 // too, so figures derived across polls (rates, down-since) stay consistent.

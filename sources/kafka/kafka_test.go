@@ -144,13 +144,19 @@ func TestNewRejectsBadAddresses(t *testing.T) {
 	}
 }
 
+// otherBody is an action the Kafka source does not carry out.
+type otherBody struct{}
+
+func (otherBody) Action() sources.Action { return "other" }
+func (otherBody) Target() string         { return "x" }
+
 func TestSourceContract(t *testing.T) {
 	c := kafkatest.NewCluster(t)
 	s := newSource(t, c.Addrs())
 	if s.System() != sources.Kafka {
 		t.Errorf("System() = %q", s.System())
 	}
-	res := s.Do(context.Background(), sources.Request{Body: sources.Produce{Topic: "x"}})
+	res := s.Do(context.Background(), sources.Request{Body: otherBody{}})
 	if res.Err != sources.ErrUnsupported.Error() || res.Request.Target() != "x" {
 		t.Errorf("Do = %+v", res)
 	}

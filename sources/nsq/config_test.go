@@ -55,8 +55,14 @@ func TestSourceContract(t *testing.T) {
 	if s.System() != sources.NSQ {
 		t.Errorf("System %q", s.System())
 	}
-	res := s.Do(context.Background(), sources.Request{Body: sources.Produce{Topic: "t"}})
-	if res.Err != sources.ErrUnsupported.Error() || res.Request.Target() != "t" {
+	res := s.Do(context.Background(), sources.Request{ID: 7, Body: otherBody{}})
+	if res.Err != sources.ErrUnsupported.Error() || res.Request.ID != 7 || res.Request.Target() != "t" {
 		t.Errorf("Do = %+v, want ErrUnsupported", res)
 	}
 }
+
+// otherBody is an action the NSQ source does not carry out.
+type otherBody struct{}
+
+func (otherBody) Action() sources.Action { return "other" }
+func (otherBody) Target() string         { return "t" }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/topicat/topicat/sources"
@@ -20,6 +21,12 @@ type Source struct {
 	// one poll hands to the next.
 	mu    sync.Mutex
 	state pollState
+
+	// tailName and tails name each stream's ephemeral channel.
+	tailName tailName
+	tails    atomic.Uint64
+	// publishes turns publish requests round the nodes that carry a topic.
+	publishes atomic.Uint64
 }
 
 // pollState is what a poll needs from the ones before it.
@@ -46,7 +53,8 @@ func New(cfg Config) (*Source, error) {
 		return nil, err
 	}
 	s := &Source{
-		cfg: cfg,
+		cfg:      cfg,
+		tailName: newTailName(),
 		state: pollState{
 			infos:  map[string]infoJSON{},
 			listed: map[string]listing{},
@@ -84,11 +92,3 @@ func (s *Source) System() sources.System           { return sources.NSQ }
 func (s *Source) Updates() <-chan sources.Snapshot { return s.loop.Updates() }
 func (s *Source) Refresh()                         { s.loop.Refresh() }
 func (s *Source) SetPaused(p bool)                 { s.loop.SetPaused(p) }
-func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
-	return sources.Result{Request: req, Err: sources.ErrUnsupported.Error()}
-}
-
-// Tail is not implemented yet.
-func (s *Source) Tail(context.Context, sources.TailSpec) (sources.Stream, error) {
-	return nil, sources.ErrUnsupported
-}

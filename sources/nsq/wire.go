@@ -124,6 +124,31 @@ func getJSON(ctx context.Context, client *http.Client, base, path string, v any)
 	return nil
 }
 
+// httpError is an answer other than 200: the status and nsqd's message
+// ("MSG_TOO_BIG", "TOPIC_NOT_FOUND"), so that callers can tell the causes apart.
+type httpError struct {
+	code int
+	// msg is nsqd's {"message"} or the body, cut to 200 characters.
+	msg       string
+	httpsPort int
+}
+
+func (e *httpError) Error() string {
+	switch {
+	case e.msg == "TLS_REQUIRED":
+		return fmt.Sprintf("HTTP %d: TLS required (HTTPS port %d); topicat does not poll over TLS yet", e.code, e.httpsPort)
+	case e.msg == "":
+		return fmt.Sprintf("HTTP %d", e.code)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.code, e.msg)
+}
+
+// answered reports whether err is an answer with this status and message.
+func answered(err error, code int, msg string) bool {
+	var he *httpError
+	return errors.As(err, &he) && he.code == code && he.msg == msg
+}
+
 func statusError(code int, body io.Reader) error {
 	b, _ := io.ReadAll(io.LimitReader(body, 512))
 	var m struct {
@@ -134,16 +159,10 @@ func statusError(code int, body io.Reader) error {
 	if json.Unmarshal(b, &m) == nil && m.Message != "" {
 		msg = m.Message
 	}
-	if m.Message == "TLS_REQUIRED" {
-		return fmt.Errorf("HTTP %d: TLS required (HTTPS port %d); topicat does not poll over TLS yet", code, m.HTTPSPort)
-	}
-	if msg == "" {
-		return fmt.Errorf("HTTP %d", code)
-	}
 	if len(msg) > 200 {
 		msg = msg[:200] + "…"
 	}
-	return fmt.Errorf("HTTP %d: %s", code, msg)
+	return &httpError{code: code, msg: msg, httpsPort: m.HTTPSPort}
 }
 
 // plainError strips the URL noise from a transport error and names the usual

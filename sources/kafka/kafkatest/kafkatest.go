@@ -10,6 +10,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -445,4 +446,85 @@ func (c *Cluster) control(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		}
 	}
 	return resp, nil, true
+}
+
+// Fill appends n records to one partition and returns the offset of the
+// first. The record at offset o has key "k<o>", value "<partition>/<o>" and
+// timestamp at(o) (the produce time when at is nil), so that a test can tell
+// from a record alone where it came from. Nothing else may write to the
+// partition meanwhile.
+func (c *Cluster) Fill(topic string, partition int32, n int, at func(offset int64) time.Time) int64 {
+	c.t.Helper()
+	ctx, cancel := c.ctx()
+	defer cancel()
+	// The listing may fail for other partitions (their leader is down).
+	ends, err := c.Admin().ListEndOffsets(ctx, topic)
+	end, ok := ends.Lookup(topic, partition)
+	if !ok || end.Err != nil {
+		c.t.Fatalf("kafkatest: fill %s/%d: no end offset (%v, %v)", topic, partition, end.Err, err)
+	}
+	rs := make([]*kgo.Record, n)
+	for i := range rs {
+		o := end.Offset + int64(i)
+		r := &kgo.Record{
+			Topic:     topic,
+			Partition: partition,
+			Key:       []byte("k" + strconv.FormatInt(o, 10)),
+			Value:     []byte(strconv.Itoa(int(partition)) + "/" + strconv.FormatInt(o, 10)),
+		}
+		if at != nil {
+			r.Timestamp = at(o)
+		}
+		rs[i] = r
+	}
+	c.ProduceRecords(rs...)
+	return end.Offset
+}
+
+// ProduceTransaction writes values to one partition in a committed
+// transaction, so that the partition ends with a control record (the commit
+// marker) one offset past the last value.
+func (c *Cluster) ProduceTransaction(topic string, partition int32, values ...string) {
+	c.t.Helper()
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(c.addrs...),
+		kgo.TransactionalID("kafkatest-"+topic),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+	)
+	if err != nil {
+		c.t.Fatalf("kafkatest: transactional client: %v", err)
+	}
+	defer cl.Close()
+	ctx, cancel := c.ctx()
+	defer cancel()
+	if err := cl.BeginTransaction(); err != nil {
+		c.t.Fatalf("kafkatest: begin transaction: %v", err)
+	}
+	rs := make([]*kgo.Record, len(values))
+	for i, v := range values {
+		rs[i] = &kgo.Record{Topic: topic, Partition: partition, Value: []byte(v)}
+	}
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		c.t.Fatalf("kafkatest: transactional produce: %v", err)
+	}
+	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		c.t.Fatalf("kafkatest: commit transaction: %v", err)
+	}
+}
+
+// Leader is the broker leading a partition.
+func (c *Cluster) Leader(topic string, partition int32) int32 {
+	return c.Fake.LeaderFor(topic, partition)
+}
+
+// SpreadLeaders makes broker p % brokers the leader of partition p, so that a
+// test knows which partitions a broker fault touches (kfake places leaders at
+// random).
+func (c *Cluster) SpreadLeaders(topic string) {
+	c.t.Helper()
+	for _, pi := range c.Fake.PartitionInfos(topic) {
+		if err := c.Fake.MoveTopicPartition(topic, pi.Partition, pi.Partition%int32(len(c.addrs))); err != nil {
+			c.t.Fatalf("kafkatest: move %s/%d: %v", topic, pi.Partition, err)
+		}
+	}
 }

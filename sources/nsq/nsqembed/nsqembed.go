@@ -63,6 +63,11 @@ type NSQDOptions struct {
 	MemQueueSize int64
 	// MaxMsgSize in bytes; 0 keeps nsqd's default (1 MiB).
 	MaxMsgSize int64
+	// MsgTimeout is how long a message may stay in flight before nsqd
+	// delivers it again; 0 keeps nsqd's default (1m). nsqd looks for new
+	// channels to time out only every --queue-scan-refresh-interval (5s), so
+	// that follows MsgTimeout too, for timeouts to show at its pace.
+	MsgTimeout time.Duration
 	// NoE2E turns off the end-to-end latency percentiles otherwise enabled
 	// here. nsqd leaves them off by default, and they are most of what /stats
 	// costs on a node with thousands of channels.
@@ -95,6 +100,10 @@ func StartNSQD(o NSQDOptions) (*NSQD, error) {
 	}
 	if o.MaxMsgSize > 0 {
 		opts.MaxMsgSize = o.MaxMsgSize
+	}
+	if o.MsgTimeout > 0 {
+		opts.MsgTimeout = o.MsgTimeout
+		opts.QueueScanRefreshInterval = min(opts.QueueScanRefreshInterval, o.MsgTimeout)
 	}
 	d := &NSQD{}
 	opts.DataPath = o.DataPath

@@ -62,6 +62,12 @@ type Option func(*nsqembed.NSQDOptions)
 // backend depth shows.
 func MemQueueSize(n int64) Option { return func(o *nsqembed.NSQDOptions) { o.MemQueueSize = n } }
 
+// MaxMsgSize lowers the nsqd's --max-msg-size to n bytes.
+func MaxMsgSize(n int64) Option { return func(o *nsqembed.NSQDOptions) { o.MaxMsgSize = n } }
+
+// MsgTimeout makes nsqd deliver a message again after d in flight.
+func MsgTimeout(d time.Duration) Option { return func(o *nsqembed.NSQDOptions) { o.MsgTimeout = d } }
+
 // NoE2E turns off the end-to-end latency percentiles (nsqd's default), which
 // nsqembed otherwise turns on and which make /stats costly on big nodes.
 func NoE2E() Option { return func(o *nsqembed.NSQDOptions) { o.NoE2E = true } }
@@ -356,18 +362,30 @@ func (c *Cluster) Populate(topics, channels, messages int) {
 	}
 }
 
-// Consume subscribes a go-nsq consumer to topic/channel on every running nsqd,
-// directly (no lookupd polling), waits until each node counts it as a client,
-// and stops it at cleanup. MaxInFlight is the number of nodes, so each
-// connection gets a ready count of one.
+// Consume subscribes a go-nsq consumer to topic/channel on every running nsqd;
+// see ConsumeOn.
 func (c *Cluster) Consume(topic, channel string, h gonsq.Handler) *gonsq.Consumer {
 	c.t.Helper()
-	var addrs, httpAddrs []string
-	for _, n := range c.nodes {
+	var nodes []int
+	for i, n := range c.nodes {
 		if n.up {
-			addrs = append(addrs, n.tcpAddr)
-			httpAddrs = append(httpAddrs, n.httpAddr)
+			nodes = append(nodes, i)
 		}
+	}
+	return c.ConsumeOn(nodes, topic, channel, h)
+}
+
+// ConsumeOn subscribes a go-nsq consumer to topic/channel on the given nsqd,
+// directly (no lookupd polling), which creates the topic and the channel
+// there; it waits until each node counts it as a client, and stops it at
+// cleanup. MaxInFlight is the number of nodes, so each connection gets a
+// ready count of one.
+func (c *Cluster) ConsumeOn(nodes []int, topic, channel string, h gonsq.Handler) *gonsq.Consumer {
+	c.t.Helper()
+	var addrs, httpAddrs []string
+	for _, i := range nodes {
+		addrs = append(addrs, c.nodes[i].tcpAddr)
+		httpAddrs = append(httpAddrs, c.nodes[i].httpAddr)
 	}
 	cfg := gonsq.NewConfig()
 	cfg.MaxInFlight = max(1, len(addrs))
@@ -394,6 +412,68 @@ func (c *Cluster) Consume(topic, channel string, h gonsq.Handler) *gonsq.Consume
 		})
 	}
 	return cons
+}
+
+// Producer is a go-nsq producer on nsqd i's TCP port, independent of
+// topicat's code, stopped at cleanup.
+func (c *Cluster) Producer(i int) *gonsq.Producer {
+	c.t.Helper()
+	p, err := gonsq.NewProducer(c.nodes[i].tcpAddr, gonsq.NewConfig())
+	if err != nil {
+		c.t.Fatalf("nsqtest: producer for %s: %v", c.nodes[i].tcpAddr, err)
+	}
+	p.SetLogger(log.New(io.Discard, "", 0), gonsq.LogLevelError)
+	c.t.Cleanup(p.Stop)
+	return p
+}
+
+// HasTopic reports whether nsqd i carries topic.
+func (c *Cluster) HasTopic(i int, topic string) bool {
+	c.t.Helper()
+	for _, tp := range c.Stats(i).Topics {
+		if tp.Name == topic {
+			return true
+		}
+	}
+	return false
+}
+
+// Received is a message as a Collector got it.
+type Received struct {
+	Body     string
+	Node     string // the nsqd's TCP address
+	Attempts uint16
+}
+
+// Collector is a handler that finishes and keeps every message.
+type Collector struct {
+	mu   sync.Mutex
+	msgs []Received
+}
+
+// Collect makes a Collector.
+func Collect() *Collector { return &Collector{} }
+
+// HandleMessage keeps the message.
+func (c *Collector) HandleMessage(m *gonsq.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.msgs = append(c.msgs, Received{Body: string(m.Body), Node: m.NSQDAddress, Attempts: m.Attempts})
+	return nil
+}
+
+// Messages are the messages received so far.
+func (c *Collector) Messages() []Received {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Received(nil), c.msgs...)
+}
+
+// Wait waits until n messages have arrived and returns them.
+func (c *Collector) Wait(t testing.TB, n int) []Received {
+	t.Helper()
+	WaitFor(t, fmt.Sprintf("%d messages", n), func() bool { return len(c.Messages()) >= n })
+	return c.Messages()
 }
 
 // Holder is a handler that keeps every message in flight (until nsqd's

@@ -1,24 +1,24 @@
-// Package tui is the dashboard: one root model that owns navigation, the
-// header and the status line, and panes that render views of the newest
-// snapshots. It never talks to a cluster: snapshots arrive as messages from
-// sources, and user actions leave as requests.
+// Package tui is the dashboard's root: it routes keys and messages to
+// screens (a stack per tab and an overlay for dialogs) and draws what frames
+// them — header, tabs, breadcrumbs, status line, `:` command line, help. It
+// never talks to a cluster: snapshots arrive as messages from sources, user
+// actions leave as typed requests, and streams are opened by the screens that
+// show them through the Host the root implements.
 package tui
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/health"
 	"github.com/topicat/topicat/themes"
-	"github.com/topicat/topicat/tui/safetext"
+	"github.com/topicat/topicat/tui/screen"
+	"github.com/topicat/topicat/tui/table"
 	"github.com/topicat/topicat/tui/views"
 )
 
@@ -38,66 +38,120 @@ type Options struct {
 	Message string
 }
 
+// Session is one connection to clusters, behind one value: the sources,
+// whether actions are allowed, what to call it, and a generation number, so
+// that switching to another session drops every message of the old one.
+type Session struct {
+	Label      string
+	ReadOnly   bool
+	Kafka, NSQ sources.Source
+	// KafkaHint and NSQHint say how to configure a missing system.
+	KafkaHint, NSQHint string
+	// Gen is set by the model when the session starts.
+	Gen uint64
+}
+
+// Source is the session's source of a system, nil when not configured.
+func (s *Session) Source(sys sources.System) sources.Source {
+	switch sys {
+	case sources.Kafka:
+		return s.Kafka
+	case sources.NSQ:
+		return s.NSQ
+	}
+	return nil
+}
+
+// Sources are the configured sources.
+func (s *Session) Sources() []sources.Source {
+	var out []sources.Source
+	for _, src := range []sources.Source{s.Kafka, s.NSQ} {
+		if src != nil {
+			out = append(out, src)
+		}
+	}
+	return out
+}
+
 type mode int
 
 const (
 	modeNormal mode = iota
 	modeCommand
-	modeFilter
 	modeHelp
 )
 
 // Messages the model receives from outside Update.
 type (
-	// snapshotMsg carries the source it came from, so a late snapshot of a
-	// source that has since been replaced (a context switch) is dropped.
+	// snapshotMsg carries the session and source it came from, so a late
+	// snapshot of a replaced session is dropped.
 	snapshotMsg struct {
+		gen  uint64
 		src  sources.Source
 		snap sources.Snapshot
+	}
+	// routedMsg is a screen's asynchronous answer, delivered to that screen
+	// wherever it is, or dropped if it is gone.
+	routedMsg struct {
+		gen uint64
+		to  screen.Screen
+		msg tea.Msg
 	}
 	clockMsg time.Time
 )
 
 const msgRefreshing = "refreshing…"
 
+// tab is one tab's stack of screens; the first is the tab's own table.
+type tab struct {
+	system sources.System
+	name   string
+	stack  []screen.Screen
+}
+
+func (t *tab) top() screen.Screen { return t.stack[len(t.stack)-1] }
+
+// tabViews are the panes reachable with tab and the number keys, in order.
+var tabViews = []struct {
+	system sources.System
+	name   string
+}{
+	{sources.Kafka, "brokers"}, {sources.Kafka, "topics"}, {sources.Kafka, "groups"},
+	{sources.NSQ, "nodes"}, {sources.NSQ, "topics"}, {sources.NSQ, "channels"},
+	{"", "health"},
+}
+
 // Model is the root of the dashboard.
 type Model struct {
-	opts   Options
-	keys   keyMap
-	styles themes.Styles
-	now    time.Time
+	opts    Options
+	session *Session
+	styles  themes.Styles
+	now     time.Time
 
-	views []*views.View
-	tabs  []*pane
-	// stack holds the detail panes opened with Enter above the active tab; Esc pops.
-	stack  []*pane
-	active int
+	views   []*views.View
+	tabs    []*tab
+	active  int
+	overlay []screen.Dialog
 
-	data   views.Data
+	data    views.Data
+	dataGen int
+	// seen is the data generation each screen last got.
+	seen map[screen.Screen]int
+
 	paused bool
 	mode   mode
 	input  textinput.Model
 	// pending are the requests sent to sources and not yet answered.
 	pending map[uint64]sources.Request
 	nextID  uint64
-	// ctx ends the requests in flight when the program stops.
+	// ctx ends the work in flight when the program stops.
 	ctx     context.Context
 	message string // the answer to the last command, one line
 
 	width, height int
 }
 
-// tabViews are the panes reachable with tab and the number keys, in order.
-type tabView struct {
-	system sources.System
-	name   string
-}
-
-var tabViews = []tabView{
-	{sources.Kafka, "brokers"}, {sources.Kafka, "topics"}, {sources.Kafka, "groups"},
-	{sources.NSQ, "nodes"}, {sources.NSQ, "topics"}, {sources.NSQ, "channels"},
-	{"", "health"},
-}
+var _ screen.Host = (*Model)(nil)
 
 // New builds the root model.
 func New(o Options) *Model {
@@ -106,26 +160,28 @@ func New(o Options) *Model {
 	}
 	m := &Model{
 		opts:    o,
-		keys:    defaultKeys(),
 		styles:  o.Palette.Styles(true),
 		now:     o.Now(),
 		views:   views.All(),
 		input:   textinput.New(),
+		seen:    map[screen.Screen]int{},
 		pending: map[uint64]sources.Request{},
 		ctx:     context.Background(),
 		message: o.Message,
 		width:   80,
 		height:  24,
 	}
+	m.session = &Session{Label: o.Context, ReadOnly: o.ReadOnly, Kafka: o.Kafka, NSQ: o.NSQ, KafkaHint: o.KafkaHint, NSQHint: o.NSQHint, Gen: 1}
 	for _, t := range tabViews {
-		m.tabs = append(m.tabs, newPane(m.findView(t.system, t.name), "", m.keys.capitals()))
+		v := m.findView(t.system, t.name)
+		m.tabs = append(m.tabs, &tab{system: t.system, name: t.name, stack: []screen.Screen{table.New(m, v, "")}})
 	}
 	m.input.Prompt = ""
 	m.input.CharLimit = 200
 	if o.Kafka == nil && o.NSQ != nil { // open on a system that is there
-		m.active = slices.IndexFunc(tabViews, func(t tabView) bool { return t.system == sources.NSQ })
+		m.active = slices.IndexFunc(m.tabs, func(t *tab) bool { return t.system == sources.NSQ })
 	}
-	m.refreshPanes()
+	m.sync()
 	return m
 }
 
@@ -135,36 +191,26 @@ func (m *Model) findView(system sources.System, name string) *views.View {
 			return v
 		}
 	}
-	panic(fmt.Sprintf("tui: no view %s/%s", system, name)) // a programming error in tabViews
+	return nil
 }
 
 // Init asks the terminal for its background and starts listening to the sources.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, tick()}
-	for _, s := range m.sources() {
-		cmds = append(cmds, wait(s))
+	for _, s := range m.session.Sources() {
+		cmds = append(cmds, wait(m.session.Gen, s))
 	}
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) sources() []sources.Source {
-	var out []sources.Source
-	for _, s := range []sources.Source{m.opts.Kafka, m.opts.NSQ} {
-		if s != nil {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // wait delivers a source's next snapshot as a message; Update re-arms it.
-func wait(s sources.Source) tea.Cmd {
+func wait(gen uint64, s sources.Source) tea.Cmd {
 	return func() tea.Msg {
 		snap, ok := <-s.Updates()
 		if !ok {
 			return nil // the source stopped
 		}
-		return snapshotMsg{s, snap}
+		return snapshotMsg{gen, s, snap}
 	}
 }
 
@@ -173,23 +219,24 @@ func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
 }
 
-func (m *Model) current() *pane {
-	if n := len(m.stack); n > 0 {
-		return m.stack[n-1]
+// top is the screen keys go to when no dialog is open.
+func (m *Model) top() screen.Screen { return m.tabs[m.active].top() }
+
+func (m *Model) dialog() screen.Dialog {
+	if n := len(m.overlay); n > 0 {
+		return m.overlay[n-1]
 	}
-	return m.tabs[m.active]
+	return nil
 }
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	model, cmd := m.update(msg)
-	// The window follows the cursor here, so View only reads state.
-	p := m.current()
-	p.follow(p.rowsIn(m.width, m.bodyHeight()))
-	return model, cmd
+	cmd := m.update(msg)
+	m.sync()
+	return m, cmd
 }
 
-func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -197,34 +244,38 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.styles = m.opts.Palette.Styles(msg.IsDark())
 	case clockMsg:
 		m.now = m.opts.Now()
-		return m, tick()
+		return tick()
 	case snapshotMsg:
-		if !slices.Contains(m.sources(), msg.src) {
-			return m, nil
+		if msg.gen != m.session.Gen || !slices.Contains(m.session.Sources(), msg.src) {
+			return nil
 		}
 		m.apply(msg.snap)
 		m.now = m.opts.Now()
 		if m.message == msgRefreshing {
 			m.message = ""
 		}
-		return m, wait(msg.src)
-	case resultMsg:
-		m.finish(msg.res)
+		return wait(msg.gen, msg.src)
+	case routedMsg:
+		if msg.gen != m.session.Gen || !m.alive(msg.to) {
+			return nil
+		}
+		return msg.to.Update(msg.msg)
+	case requestDoneMsg:
+		return m.finish(msg)
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			m.current().move(-3)
-		case tea.MouseWheelDown:
-			m.current().move(3)
-		}
+		return m.top().Update(msg)
 	case tea.PasteMsg:
-		if m.mode == modeCommand || m.mode == modeFilter {
-			return m.updateInput(msg)
+		if m.mode == modeCommand {
+			return m.updateCommand(msg)
 		}
+		if d := m.dialog(); d != nil {
+			return d.Update(msg)
+		}
+		return m.top().Update(msg)
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
-	return m, nil
+	return nil
 }
 
 // apply takes a new snapshot into the model. It is the only place data changes.
@@ -236,7 +287,41 @@ func (m *Model) apply(s sources.Snapshot) {
 		m.data.NSQ = s
 	}
 	m.data.Findings = health.All(m.data.Kafka, m.data.NSQ)
-	m.refreshPanes()
+	m.dataGen++
+}
+
+// sync gives the screens on view their size and, when it changed, the data;
+// screens out of view catch up when they come back.
+func (m *Model) sync() {
+	top := m.top()
+	if u, ok := top.(screen.DataUser); ok && m.seen[top] != m.dataGen {
+		u.SetData(m.data)
+		m.seen[top] = m.dataGen
+	}
+	body, dh := m.split()
+	if sz, ok := top.(screen.Sizer); ok {
+		sz.SetSize(m.width, body)
+	}
+	if d := m.dialog(); d != nil {
+		if sz, ok := d.(screen.Sizer); ok {
+			sz.SetSize(m.width, dh)
+		}
+	}
+}
+
+// alive reports whether a screen is still on a stack or in the overlay.
+func (m *Model) alive(s screen.Screen) bool {
+	for _, d := range m.overlay {
+		if screen.Screen(d) == s {
+			return true
+		}
+	}
+	for _, t := range m.tabs {
+		if slices.Contains(t.stack, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // meta is the newest snapshot's metadata of a system; false before the first.
@@ -250,260 +335,63 @@ func (m *Model) meta(s sources.System) (sources.Meta, bool) {
 	return sources.Meta{}, false
 }
 
-// refreshPanes rebuilds the pane on screen and marks the others stale, so a
-// snapshot costs one table build, not one per pane.
-func (m *Model) refreshPanes() {
-	for _, p := range m.tabs {
-		p.dirty = true
-	}
-	for _, p := range m.stack {
-		p.dirty = true
-	}
-	m.current().setData(m.data)
-}
+func (m *Model) configured(s sources.System) bool { return m.session.Source(s) != nil }
 
-func (m *Model) show() {
-	if p := m.current(); p.dirty {
-		p.setData(m.data)
-	}
-}
-
-func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if key.Matches(msg, m.keys.ForceQuit) {
-		return m, tea.Quit
+// key routes a key: ctrl+c always quits; then the command line or help if
+// open; then the dialog on top (it takes every key); then the top screen's
+// bindings (or every key while it is typing); then the root's bindings; what
+// is left goes to the top screen's Update.
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := msg.String()
+	if k == "ctrl+c" {
+		return tea.Quit
 	}
 	switch m.mode {
 	case modeHelp:
-		if key.Matches(msg, m.keys.Help, m.keys.Back, m.keys.Quit) {
+		if k == "?" || k == "esc" || k == "q" {
 			m.mode = modeNormal
 		}
-		return m, nil
-	case modeCommand, modeFilter:
-		return m.updateInput(msg)
+		return nil
+	case modeCommand:
+		return m.updateCommand(msg)
 	}
-	p := m.current()
-	body := p.rowsIn(m.width, m.bodyHeight())
+	if d := m.dialog(); d != nil {
+		if b, ok := screen.Find(d.Bindings(), k); ok {
+			return m.run(b)
+		}
+		return d.Update(msg)
+	}
+	s := m.top()
+	if t, ok := s.(screen.Typist); ok && t.Typing() {
+		return s.Update(msg)
+	}
+	if b, ok := screen.Find(s.Bindings(), k); ok {
+		return m.run(b)
+	}
+	if b, ok := screen.Find(m.bindings(), k); ok {
+		return m.run(b)
+	}
+	return s.Update(msg)
+}
+
+// run carries out a binding, unless it is disabled here or would change a
+// cluster under --read-only: then it says why.
+func (m *Model) run(b screen.Binding) tea.Cmd {
 	switch {
-	case key.Matches(msg, m.keys.Quit):
-		if len(m.stack) > 0 {
-			m.back()
-			return m, nil
-		}
-		return m, tea.Quit
-	case key.Matches(msg, m.keys.Back):
-		if p.filter != "" {
-			p.setFilter("")
-		} else {
-			m.back()
-		}
-	case key.Matches(msg, m.keys.Help):
-		m.mode = modeHelp
-	case key.Matches(msg, m.keys.Command):
-		return m, m.startInput(modeCommand, "")
-	case key.Matches(msg, m.keys.Filter):
-		return m, m.startInput(modeFilter, p.filter)
-	case key.Matches(msg, m.keys.Up):
-		p.move(-1)
-	case key.Matches(msg, m.keys.Down):
-		p.move(1)
-	case key.Matches(msg, m.keys.PageUp):
-		p.move(-max(body, 1))
-	case key.Matches(msg, m.keys.PageDown):
-		p.move(max(body, 1))
-	case key.Matches(msg, m.keys.Top):
-		p.cursor = 0
-	case key.Matches(msg, m.keys.Bottom):
-		p.move(len(p.rows))
-	case key.Matches(msg, m.keys.NextTab):
-		m.switchTab(m.active + 1)
-	case key.Matches(msg, m.keys.PrevTab):
-		m.switchTab(m.active - 1 + len(m.tabs))
-	case key.Matches(msg, m.keys.Jump):
-		m.switchTab(int(msg.Code - '1'))
-	case key.Matches(msg, m.keys.Open):
-		m.open()
-	case key.Matches(msg, m.keys.Refresh):
-		for _, s := range m.sources() {
-			s.Refresh()
-		}
-		m.message = msgRefreshing
-	case key.Matches(msg, m.keys.Pause):
-		m.paused = !m.paused
-		for _, s := range m.sources() {
-			s.SetPaused(m.paused)
-		}
-		m.message = map[bool]string{true: "refresh paused: p resumes, r polls once", false: "refresh resumed"}[m.paused]
-	default:
-		// Capitals sort; match the text, since terminals differ in how they report shift.
-		if t := msg.Text; len(t) == 1 && t[0] >= 'A' && t[0] <= 'Z' {
-			if r := rune(t[0]); !p.sortBy(r) {
-				m.message = fmt.Sprintf("no column sorts with %c here", r)
-			}
-		}
+	case b.Mutating && m.session.ReadOnly:
+		m.message = "✖ " + b.Help + ": " + sources.ErrReadOnly.Error()
+		return nil
+	case b.Disabled != "":
+		m.message = b.Help + ": " + b.Disabled
+		return nil
+	case b.Run == nil:
+		return nil
 	}
-	return m, nil
+	return b.Run()
 }
 
 func (m *Model) switchTab(i int) {
-	m.active = i % len(m.tabs)
-	m.stack = nil
-	m.show()
-}
-
-func (m *Model) back() {
-	if n := len(m.stack); n > 0 {
-		m.stack = m.stack[:n-1]
-		m.show()
-	}
-}
-
-// open pushes the detail view of the selected row, if the view has one.
-func (m *Model) open() {
-	p := m.current()
-	if p.view.Detail == "" || len(p.rows) == 0 {
-		return
-	}
-	m.push(m.findView(p.view.System, p.view.Detail), p.rows[p.cursor].Key)
-}
-
-func (m *Model) push(v *views.View, arg string) {
-	np := newPane(v, arg, m.keys.capitals())
-	m.stack = append(m.stack, np)
-	np.setData(m.data)
-}
-
-func (m *Model) startInput(md mode, value string) tea.Cmd {
-	m.mode = md
-	m.input.SetValue(value)
-	m.input.CursorEnd()
-	if md == modeCommand {
-		m.input.SetSuggestions(m.commandNames())
-		m.input.ShowSuggestions = true
-	} else {
-		m.input.SetSuggestions(nil)
-		m.input.ShowSuggestions = false
-	}
-	m.message = ""
-	return m.input.Focus()
-}
-
-func (m *Model) updateInput(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "esc":
-			if m.mode == modeFilter {
-				m.current().setFilter("")
-			}
-			m.mode = modeNormal
-			m.input.Blur()
-			return m, nil
-		case "enter":
-			md := m.mode
-			m.mode = modeNormal
-			m.input.Blur()
-			if md == modeCommand {
-				return m, m.run(m.input.Value())
-			}
-			return m, nil
-		}
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	if m.mode == modeFilter {
-		m.current().setFilter(m.input.Value())
-	}
-	return m, cmd
-}
-
-// commandNames are the words `:` completes.
-func (m *Model) commandNames() []string {
-	names := []string{"kafka", "nsq", "quit", "help"}
-	seen := map[string]bool{}
-	for _, v := range m.views {
-		if !seen[v.Name] {
-			seen[v.Name] = true
-			names = append(names, v.Name)
-		}
-		if v.System != "" {
-			names = append(names, string(v.System)+" "+v.Name)
-		}
-	}
-	return names
-}
-
-// run carries out a `:` command: a view name, optionally qualified by system
-// and followed by an argument (":partitions orders", ":nsq topics").
-func (m *Model) run(line string) tea.Cmd {
-	words := strings.Fields(line)
-	if len(words) == 0 {
-		return nil
-	}
-	switch words[0] {
-	case "q", "quit", "q!":
-		return tea.Quit
-	case "help", "?":
-		m.mode = modeHelp
-		return nil
-	}
-	system := m.current().view.System
-	if w := sources.System(words[0]); w == sources.Kafka || w == sources.NSQ {
-		system, words = w, words[1:]
-		if len(words) == 0 {
-			for i, t := range tabViews {
-				if t.system == system {
-					m.switchTab(i)
-					return nil
-				}
-			}
-		}
-	}
-	name, arg := words[0], strings.Join(words[1:], " ")
-	v := m.resolve(system, name)
-	if v == nil {
-		m.message = fmt.Sprintf("unknown command %q: try :%s", safetext.Line(line), strings.Join([]string{"brokers", "topics", "groups", "nodes", "channels", "health"}, " :"))
-		return nil
-	}
-	if v.Arg != "" && !v.ArgOptional && arg == "" {
-		m.message = fmt.Sprintf(":%s needs %s (e.g. select a row and press enter)", v.Name, v.Arg)
-		return nil
-	}
-	// A view with an argument opens as Enter would, above the tab it belongs
-	// to (:partitions orders sits on Topics); an argument to a view that takes
-	// none filters it.
-	home := slices.IndexFunc(tabViews, func(t tabView) bool { return t.system == v.System && t.name == v.Name })
-	if home < 0 {
-		home = slices.IndexFunc(m.tabs, func(p *pane) bool { return p.view.System == v.System && p.view.Detail == v.Name })
-	}
-	if home < 0 { // else the first tab of its system
-		home = slices.IndexFunc(tabViews, func(t tabView) bool { return t.system == v.System })
-	}
-	m.switchTab(home)
-	switch {
-	case arg != "" && v.Arg != "":
-		m.push(v, arg)
-	case arg != "":
-		m.current().setFilter(arg)
-	case m.tabs[home].view != v:
-		m.push(v, arg)
-	}
-	return nil
-}
-
-// resolve finds a view by name, preferring the given system when both have one.
-func (m *Model) resolve(system sources.System, name string) *views.View {
-	var found *views.View
-	for _, v := range m.views {
-		if v.Name != name {
-			continue
-		}
-		if v.System == system || v.System == "" {
-			return v
-		}
-		if found == nil {
-			found = v
-		}
-	}
-	return found
+	m.active = (i + len(m.tabs)) % len(m.tabs)
 }
 
 // Run starts the dashboard on the terminal and returns when the user quits or ctx ends.
@@ -512,8 +400,23 @@ func Run(ctx context.Context, o Options, extra ...tea.ProgramOption) error {
 	m := New(o)
 	m.ctx = ctx
 	_, err := tea.NewProgram(m, opts...).Run()
+	m.stopAll()
 	if err != nil && ctx.Err() != nil {
 		return nil // cancelled from outside: not the user's problem
 	}
 	return err
+}
+
+// stopAll stops every screen, so streams close before the sources do.
+func (m *Model) stopAll() {
+	for _, d := range m.overlay {
+		d.Stop()
+	}
+	m.overlay = nil
+	for _, t := range m.tabs {
+		for _, s := range t.stack {
+			s.Stop()
+		}
+		t.stack = t.stack[:1]
+	}
 }

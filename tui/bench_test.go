@@ -2,11 +2,15 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/tui/table"
+	"github.com/topicat/topicat/tui/tail"
 )
 
 // bigKafka is a snapshot of 1,000 topics × 10 partitions.
@@ -39,19 +43,55 @@ func BenchmarkSnapshotApply(b *testing.B) {
 	h, snap := benchModel(b)
 	b.ResetTimer()
 	for b.Loop() {
-		h.m.Update(snapshotMsg{h.kafka, snap})
+		h.m.Update(snapshotMsg{1, h.kafka, snap})
 	}
 }
 
 func benchModel(b *testing.B) (*harness, *sources.KafkaSnapshot) {
 	h := newHarness(b, 120, 40, nil)
 	snap := bigKafka()
-	h.m.Update(snapshotMsg{h.kafka, snap})
+	h.m.Update(snapshotMsg{1, h.kafka, snap})
 	h.m.Update(keyPress("2"))
 	h.m.Update(keyPress("M")) // sorted, as a user would have it
-	if len(h.m.current().rows) != 1000 {
-		b.Fatalf("pane has %d rows", len(h.m.current().rows))
+	if n := h.m.top().(*table.Screen).Info(); n[:11] != "1000 rows  " {
+		b.Fatalf("pane has %s", n)
 	}
 	h.m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	return h, snap
+}
+
+// BenchmarkTailIngest is the tail screen taking in batches of 100-byte
+// records into its ring buffer, as the stream hands them over (1,000 a
+// batch), with a key press and a frame drawn after every batch: the UI stays
+// answering while it ingests. It reports records/s.
+func BenchmarkTailIngest(b *testing.B) {
+	for _, filter := range []string{"", "order-7"} {
+		b.Run("filter="+filter, func(b *testing.B) {
+			h := newHarness(b, 160, 50, nil)
+			sc := tail.New(h.m, tail.Config{System: sources.Kafka, Topic: "orders"})
+			h.m.tabs[h.m.active].stack = append(h.m.tabs[h.m.active].stack, sc) // pushed, not started: batches are fed below
+			if filter != "" {
+				h.m.Update(keyPress("/"))
+				for _, r := range filter {
+					h.m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+				}
+				h.m.Update(keyPress("enter"))
+			}
+			const batch = 1000
+			recs := make([]sources.Record, batch)
+			value := []byte(`{"order_id":123456789,"customer":"c-4242","items":3,"total_cents":12345,"note":"` + strings.Repeat("x", 20) + `"}`)[:100]
+			for i := range recs {
+				recs[i] = sources.Record{Topic: "orders", Partition: int32(i % 6), Offset: int64(i), Timestamp: t0, Key: fmt.Appendf(nil, "order-%d", i%10), Value: value}
+			}
+			keys := []tea.KeyPressMsg{keyPress("k"), keyPress("j"), keyPress("G")}
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; b.Loop(); i++ {
+				sc.Ingest(recs)
+				h.m.Update(keys[i%len(keys)])
+				_ = h.m.View()
+			}
+			b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "records/s")
+		})
+	}
 }

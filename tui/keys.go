@@ -2,78 +2,200 @@ package tui
 
 import (
 	"fmt"
-	"unicode"
+	"slices"
+	"strings"
 
-	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/tui/safetext"
+	"github.com/topicat/topicat/tui/screen"
+	"github.com/topicat/topicat/tui/table"
+	"github.com/topicat/topicat/tui/views"
 )
 
-// keyMap is the one definition of the dashboard's keys: Update matches against
-// it and the help overlay and footer hints are generated from it.
-type keyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Open, Back, NextTab, PrevTab, Jump      key.Binding
-	Command, Filter, Sort, Help             key.Binding
-	Refresh, Pause, Quit, ForceQuit         key.Binding
-}
-
-// jumpKeys binds 1…n to the n tabs.
-func jumpKeys(n int) key.Binding {
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprint(i + 1)
+// bindings are the root's keys, as data: they apply wherever the top screen
+// does not take the key itself.
+func (m *Model) bindings() []screen.Binding {
+	depth := len(m.tabs[m.active].stack)
+	quit := "quit"
+	if depth > 1 {
+		quit = "back (quit at the top)"
 	}
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(fmt.Sprintf("1-%d", n), "jump to pane"))
+	bs := []screen.Binding{
+		{Keys: []string{"?"}, Help: "help", Footer: true, Run: func() tea.Cmd { m.mode = modeHelp; return nil }},
+		{Keys: []string{":"}, Help: "command (:topics, :tail …)", Footer: true, Run: m.startCommand},
+		{Keys: []string{"tab", "right", "l"}, Label: "tab", Help: "next pane", Run: func() tea.Cmd { m.switchTab(m.active + 1); return nil }},
+		{Keys: []string{"shift+tab", "left", "h"}, Label: "shift+tab", Help: "previous pane", Run: func() tea.Cmd { m.switchTab(m.active - 1); return nil }},
+		{Keys: []string{"esc"}, Help: "back", Footer: depth > 1, Disabled: yes(depth < 2, "nothing to go back to"), Run: func() tea.Cmd { m.Pop(); return nil }},
+		{Keys: []string{"r", "ctrl+r"}, Label: "r", Help: "refresh now", Footer: true, Run: m.refresh},
+		{Keys: []string{"p"}, Help: "pause/resume refresh", Footer: true, Run: m.togglePause},
+		{Keys: []string{"q"}, Help: quit, Footer: true, Run: func() tea.Cmd {
+			if len(m.tabs[m.active].stack) > 1 {
+				m.Pop()
+				return nil
+			}
+			return tea.Quit
+		}},
+		{Keys: []string{"ctrl+c"}, Help: "quit"},
+	}
+	// One binding per digit; the help shows them as one line.
+	for i := range m.tabs {
+		bs = append(bs, screen.Binding{Keys: []string{fmt.Sprint(i + 1)}, Label: fmt.Sprintf("1-%d", len(m.tabs)), Help: "jump to pane",
+			Run: func() tea.Cmd { m.switchTab(i); return nil }})
+	}
+	return bs
 }
 
-// capitals are the shift+letters the key map already uses; sorting must not take them.
-func (k keyMap) capitals() string {
-	var out []rune
-	for _, g := range k.groups() {
-		for _, b := range g {
-			for _, s := range b.Keys() {
-				if r := []rune(s); len(r) == 1 && unicode.IsUpper(r[0]) {
-					out = append(out, r[0])
-				}
-			}
+func yes(b bool, s string) string {
+	if b {
+		return s
+	}
+	return ""
+}
+
+func (m *Model) refresh() tea.Cmd {
+	for _, s := range m.session.Sources() {
+		s.Refresh()
+	}
+	m.message = msgRefreshing
+	return nil
+}
+
+func (m *Model) togglePause() tea.Cmd {
+	m.paused = !m.paused
+	for _, s := range m.session.Sources() {
+		s.SetPaused(m.paused)
+	}
+	m.message = map[bool]string{true: "refresh paused: p resumes, r polls once", false: "refresh resumed"}[m.paused]
+	return nil
+}
+
+func (m *Model) startCommand() tea.Cmd {
+	m.mode = modeCommand
+	m.input.SetValue("")
+	m.input.SetSuggestions(m.commandNames())
+	m.input.ShowSuggestions = true
+	m.message = ""
+	return m.input.Focus()
+}
+
+func (m *Model) updateCommand(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "esc":
+			m.mode = modeNormal
+			m.input.Blur()
+			return nil
+		case "enter":
+			m.mode = modeNormal
+			m.input.Blur()
+			return m.command(m.input.Value())
 		}
 	}
-	return string(out)
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return cmd
 }
 
-func defaultKeys() keyMap {
-	return keyMap{
-		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u", "ctrl+b"), key.WithHelp("ctrl+u", "page up")),
-		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "ctrl+f", "space"), key.WithHelp("ctrl+d", "page down")),
-		Top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first row")),
-		Bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last row")),
-		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open detail")),
-		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter / back")),
-		NextTab:   key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab", "next pane")),
-		PrevTab:   key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab", "previous pane")),
-		Jump:      jumpKeys(len(tabViews)),
-		Command:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (:topics, :nodes …)")),
-		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter rows")),
-		Sort:      key.NewBinding(key.WithHelp("A-Z", "sort by column (shift+letter; again reverses)")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Refresh:   key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh now")),
-		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume refresh")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (back in a detail)")),
-		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+// commandNames are the words `:` completes.
+func (m *Model) commandNames() []string {
+	names := []string{"kafka", "nsq", "quit", "help", "tail", "produce"}
+	for _, v := range m.views {
+		if !slices.Contains(names, v.Name) {
+			names = append(names, v.Name)
+		}
+		if v.System != "" {
+			names = append(names, string(v.System)+" "+v.Name)
+		}
 	}
+	return names
 }
 
-// groups arranges the bindings for the help overlay.
-func (k keyMap) groups() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back},
-		{k.NextTab, k.PrevTab, k.Jump, k.Command, k.Filter, k.Sort},
-		{k.Refresh, k.Pause, k.Help, k.Quit, k.ForceQuit},
+// command carries out a `:` command: a view as `topicat get` names it
+// ("partitions orders", "nsq topics", "topics ord" to filter), or
+// quit, help, tail TOPIC, produce TOPIC.
+func (m *Model) command(line string) tea.Cmd {
+	words := strings.Fields(line)
+	if len(words) == 0 {
+		return nil
 	}
+	switch words[0] {
+	case "q", "quit", "q!":
+		return tea.Quit
+	case "help", "?":
+		m.mode = modeHelp
+		return nil
+	case "tail", "produce":
+		return m.topicCommand(words[0], words[1:])
+	}
+	current := m.systemOnScreen()
+	t, err := views.Lookup(m.views, ":", words, m.configured, current)
+	if err != nil {
+		m.message = safetext.Line(err.Error())
+		return nil
+	}
+	if t.View == nil { // ":kafka": the system's first tab
+		m.switchTab(slices.IndexFunc(m.tabs, func(tb *tab) bool { return tb.system == t.System }))
+		return nil
+	}
+	// A tab's own view is switched to (its argument filters it); any other
+	// view opens above the tab it belongs to, as Enter would.
+	if i := slices.IndexFunc(m.tabs, func(tb *tab) bool { return tb.system == t.View.System && tb.name == t.View.Name }); i >= 0 && (t.Arg == "" || t.View.Arg == "") {
+		m.switchTab(i)
+		tb := m.tabs[i]
+		m.clearStack(tb)
+		tb.stack[0].(*table.Screen).SetFilter(t.Arg)
+		return nil
+	}
+	home := slices.IndexFunc(m.tabs, func(tb *tab) bool {
+		return tb.system == t.View.System && m.findView(tb.system, tb.name).Detail == t.View.Name
+	})
+	if home < 0 {
+		home = slices.IndexFunc(m.tabs, func(tb *tab) bool { return tb.system == t.View.System })
+	}
+	m.switchTab(home)
+	m.clearStack(m.tabs[home])
+	return m.Push(table.New(m, t.View, t.Arg))
 }
 
-// hints are the few keys the footer shows, help first: a narrow terminal cuts the end.
-func (k keyMap) hints() []key.Binding {
-	return []key.Binding{k.Help, k.Command, k.Filter, k.Open, k.Back, k.Refresh, k.Pause, k.Quit}
+// systemOnScreen is the system of the screen on view, "" for both.
+func (m *Model) systemOnScreen() sources.System {
+	if ts, ok := m.tabs[m.active].stack[0].(*table.Screen); ok {
+		return ts.System()
+	}
+	return ""
+}
+
+// topicCommand is ":tail [kafka|nsq] TOPIC" and ":produce [kafka|nsq] TOPIC".
+func (m *Model) topicCommand(verb string, words []string) tea.Cmd {
+	sys := m.systemOnScreen()
+	if len(words) > 0 {
+		if w := sources.System(words[0]); w == sources.Kafka || w == sources.NSQ {
+			sys, words = w, words[1:]
+		}
+	}
+	if sys == "" || !m.configured(sys) {
+		switch {
+		case m.configured(sources.Kafka) && !m.configured(sources.NSQ):
+			sys = sources.Kafka
+		case m.configured(sources.NSQ) && !m.configured(sources.Kafka):
+			sys = sources.NSQ
+		case sys == "":
+			m.message = fmt.Sprintf(":%s needs a system here: :%s kafka TOPIC or :%s nsq TOPIC", verb, verb, verb)
+			return nil
+		}
+	}
+	if len(words) != 1 {
+		m.message = fmt.Sprintf(":%s needs one topic: :%s [kafka|nsq] TOPIC", verb, verb)
+		return nil
+	}
+	// Above the system's topics, where t and P would have been pressed.
+	home := slices.IndexFunc(m.tabs, func(tb *tab) bool { return tb.system == sys && tb.name == "topics" })
+	m.switchTab(home)
+	m.clearStack(m.tabs[home])
+	if verb == "tail" {
+		return m.OpenTail(sys, words[0], nil)
+	}
+	return m.run(screen.Binding{Help: "produce", Mutating: true, Run: func() tea.Cmd { return m.OpenProduce(sys, words[0]) }})
 }

@@ -3,16 +3,17 @@ package tui
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/health"
 	"github.com/topicat/topicat/tui/safetext"
+	"github.com/topicat/topicat/tui/screen"
+	"github.com/topicat/topicat/tui/table"
 	"github.com/topicat/topicat/tui/views"
 )
 
@@ -27,22 +28,20 @@ const minWidth, minHeight = 30, 8
 func (m *Model) View() tea.View {
 	if m.width < minWidth || m.height < minHeight {
 		msg := fmt.Sprintf("topicat: the terminal is %d×%d; it needs at least %d×%d", m.width, m.height, minWidth, minHeight)
-		return m.frame(fill([]string{truncate(msg, m.width)}, max(m.height, 1)))
+		return m.frame(screen.Fill([]string{screen.Truncate(msg, m.width)}, max(m.height, 1)))
 	}
-	header := m.header()
-	tabs := m.tabBar()
-	status := m.statusLines()
-	footer := m.footer()
-	body := m.bodyHeight()
-	var content string
+	body, dh := m.split()
+	parts := []string{m.header(), m.tabBar()}
 	if m.mode == modeHelp {
-		content = m.help(body + 1)
+		parts = append(parts, m.help(body+1+dialogRoom(dh)))
 	} else {
-		content = m.crumbs() + "\n" + m.paneBody(body)
+		parts = append(parts, m.crumbs(), m.screenBody(body))
+		if d := m.dialog(); d != nil {
+			parts = append(parts, m.styles.Muted.Render(strings.Repeat("─", m.width)), d.View(m.width, dh))
+		}
 	}
-	parts := []string{header, tabs, content}
-	parts = append(parts, status...)
-	parts = append(parts, footer)
+	parts = append(parts, m.statusLines()...)
+	parts = append(parts, m.footer())
 	return m.frame(strings.Join(parts, "\n"))
 }
 
@@ -50,34 +49,53 @@ func (m *Model) frame(content string) tea.View {
 	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "topicat " + safetext.Line(m.opts.Context)
+	v.WindowTitle = "topicat " + safetext.Line(m.session.Label)
 	return v
 }
 
-// bodyHeight is the number of lines the pane gets, header row included: the
-// screen less header, tabs, breadcrumbs, status lines and footer.
-func (m *Model) bodyHeight() int {
-	return m.height - 2 - 1 - len(m.statusLines()) - 1
+// dialogRoom is the lines a dialog of dh lines takes, its rule included.
+func dialogRoom(dh int) int {
+	if dh > 0 {
+		return dh + 1
+	}
+	return 0
 }
 
-func (m *Model) paneBody(h int) string {
-	p := m.current()
-	if hint := m.unconfigured(p.view.System); hint != "" {
-		return fill([]string{"", m.styles.Muted.Render("  " + hint)}, h)
+// split divides the lines under the breadcrumbs between the top screen and
+// the dialog, if one is open: the dialog gets what it asks for, the screen
+// keeps at least a few lines.
+func (m *Model) split() (body, dialog int) {
+	avail := m.height - 2 - 1 - len(m.statusLines()) - 1
+	d := m.dialog()
+	if d == nil {
+		return avail, 0
 	}
-	if _, ok := m.meta(p.view.System); !ok && p.view.System != "" {
-		return fill([]string{"", m.styles.Muted.Render("  connecting to " + string(p.view.System) + "…")}, h)
+	want := d.Height(m.width)
+	dialog = min(want, max(avail-1-4, avail/2))
+	return avail - dialogRoom(dialog), dialog
+}
+
+func (m *Model) screenBody(h int) string {
+	s := m.top()
+	if ts, ok := s.(*table.Screen); ok {
+		sys := ts.System()
+		if hint := m.unconfigured(sys); hint != "" {
+			return screen.Fill([]string{"", m.styles.Muted.Render("  " + hint)}, h)
+		}
+		if _, ok := m.meta(sys); !ok && sys != "" {
+			return screen.Fill([]string{"", m.styles.Muted.Render("  connecting to " + string(sys) + "…")}, h)
+		}
 	}
-	return p.render(m.styles, m.width, h)
+	return s.View(m.width, h)
 }
 
 // unconfigured returns how to configure a system that has no source, or "".
 func (m *Model) unconfigured(s sources.System) string {
 	switch {
-	case s == sources.Kafka && m.opts.Kafka == nil:
-		return cmp.Or(m.opts.KafkaHint, "Kafka is not configured: start topicat with --brokers host:9092 (-b).")
-	case s == sources.NSQ && m.opts.NSQ == nil:
-		return cmp.Or(m.opts.NSQHint, "NSQ is not configured: start topicat with --lookupd http://host:4161 or --nsqd host:4151.")
+	case s == sources.Kafka && m.session.Kafka == nil:
+		return cmp.Or(m.session.KafkaHint, "Kafka is not configured: start topicat with --brokers host:9092 (-b).")
+	case s == sources.NSQ && m.session.NSQ == nil:
+		return cmp.Or(m.session.NSQHint, "NSQ is not configured: start topicat with --lookupd http://host:4161 or --nsqd host:4151.")
 	}
 	return ""
 }
@@ -88,8 +106,8 @@ func (m *Model) header() string {
 	st := m.styles
 	sep := st.Bar.Render(" │ ")
 	parts := []string{st.BarAccent.Render(" topicat")}
-	if m.opts.Context != "" {
-		parts = append(parts, st.Bar.Render(safetext.Line(m.opts.Context)))
+	if m.session.Label != "" {
+		parts = append(parts, st.Bar.Render(safetext.Line(m.session.Label)))
 	}
 	c := health.Count(m.data.Findings)
 	switch {
@@ -111,13 +129,13 @@ func (m *Model) header() string {
 	if m.paused {
 		badges = append(badges, st.Badge.Render("PAUSED"))
 	}
-	if m.opts.ReadOnly {
+	if m.session.ReadOnly {
 		badges = append(badges, st.Badge.Render("READ-ONLY"))
 	}
 	right := strings.Join(badges, " ")
 	gap := m.width - lipgloss.Width(line) - lipgloss.Width(right)
 	if gap < 1 {
-		line = truncate(line, m.width-lipgloss.Width(right)-1)
+		line = screen.Truncate(line, m.width-lipgloss.Width(right)-1)
 		gap = max(m.width-lipgloss.Width(line)-lipgloss.Width(right), 0)
 	}
 	return line + st.Bar.Render(strings.Repeat(" ", gap)) + right
@@ -132,13 +150,9 @@ func (m *Model) freshness(s sources.System) string {
 	var size string
 	switch s {
 	case sources.Kafka:
-		if k := m.data.Kafka; k != nil {
-			size = plural(len(k.Brokers), " broker")
-		}
+		size = " " + screen.Plural(len(m.data.Kafka.Brokers), "broker")
 	case sources.NSQ:
-		if n := m.data.NSQ; n != nil {
-			size = plural(len(n.Nodes), " node")
-		}
+		size = " " + screen.Plural(len(m.data.NSQ.Nodes), "node")
 	}
 	if meta.LastOK.IsZero() {
 		return string(s) + size + " · never reached"
@@ -149,16 +163,16 @@ func (m *Model) freshness(s sources.System) string {
 func (m *Model) tabBar() string {
 	var b strings.Builder
 	var last sources.System = "-"
-	for i, p := range m.tabs {
-		if p.view.System != last {
+	for i, t := range m.tabs {
+		if t.system != last {
 			if i > 0 {
 				b.WriteString(m.styles.Muted.Render(" │"))
 			}
-			label := map[sources.System]string{sources.Kafka: " Kafka", sources.NSQ: " NSQ", "": ""}[p.view.System]
+			label := map[sources.System]string{sources.Kafka: " Kafka", sources.NSQ: " NSQ", "": ""}[t.system]
 			b.WriteString(m.styles.Accent.Render(label))
-			last = p.view.System
+			last = t.system
 		}
-		name := fmt.Sprintf("%d %s", i+1, p.view.Title)
+		name := fmt.Sprintf("%d %s", i+1, t.stack[0].Title())
 		b.WriteString(" ")
 		if i == m.active {
 			b.WriteString(m.styles.TabActive.Render(name))
@@ -166,33 +180,28 @@ func (m *Model) tabBar() string {
 			b.WriteString(m.styles.Tab.Render(name))
 		}
 	}
-	return truncate(b.String(), m.width)
+	return screen.Truncate(b.String(), m.width)
 }
 
-// crumbs is the line above the table: where you are, filter, sort, row count.
+// crumbs is the line above the screen: where you are, and the top screen's state.
 func (m *Model) crumbs() string {
-	trail := []string{m.tabs[m.active].title()}
-	for _, p := range m.stack {
-		trail = append(trail, p.title())
+	t := m.tabs[m.active]
+	trail := make([]string, len(t.stack))
+	for i, s := range t.stack {
+		trail[i] = s.Title()
 	}
-	sys := m.current().view.System
-	line := " " + strings.ToUpper(string(sys)) + " " + strings.Join(trail, " › ")
-	if sys == "" {
-		line = " " + strings.Join(trail, " › ")
+	line := " " + strings.Join(trail, " › ")
+	if t.system != "" {
+		line = " " + strings.ToUpper(string(t.system)) + line
 	}
-	p := m.current()
-	info := " " + plural(len(p.rows), " row")
-	if p.filter != "" {
-		info = fmt.Sprintf("  %d of %d rows  filter: %s", len(p.rows), len(p.table.Rows), safetext.Line(p.filter))
+	info := ""
+	if in, ok := t.top().(screen.Informer); ok {
+		info = "  " + in.Info()
 	}
-	if p.sortCol >= 0 {
-		info += "  sorted by " + p.table.Columns[p.sortCol].Title + map[bool]string{false: " ▲", true: " ▼"}[p.desc]
-	}
-	return truncate(m.styles.Accent.Render(safetext.Line(line))+m.styles.Muted.Render(info), m.width)
+	return screen.Truncate(m.styles.Accent.Render(safetext.Line(line))+m.styles.Muted.Render(info), m.width)
 }
 
-// statusLines are the endpoint errors of the newest snapshots, one line each,
-// plus the state of anything still loading.
+// statusLines are the endpoint errors of the newest snapshots, one line each.
 func (m *Model) statusLines() []string {
 	var errs []string
 	for _, s := range []sources.System{sources.Kafka, sources.NSQ} {
@@ -210,28 +219,47 @@ func (m *Model) statusLines() []string {
 	var lines []string
 	for i, e := range errs {
 		if i == maxErrorLines-1 && len(errs) > maxErrorLines {
-			lines = append(lines, m.styles.Bad.Render(truncate(fmt.Sprintf(" ✖ … and %d more failing endpoints (see :health)", len(errs)-i), m.width)))
+			lines = append(lines, m.styles.Bad.Render(screen.Truncate(fmt.Sprintf(" ✖ … and %d more failing endpoints (see :health)", len(errs)-i), m.width)))
 			break
 		}
-		lines = append(lines, m.styles.Bad.Render(truncate(" ✖ "+safetext.Line(e), m.width)))
+		lines = append(lines, m.styles.Bad.Render(screen.Truncate(" ✖ "+safetext.Line(e), m.width)))
 	}
 	return lines
 }
 
-// footer is the input line in command and filter mode, else the last message
-// and key hints.
+// keysOnView are the bindings that apply now, in the order they are tried:
+// the dialog's, or the top screen's and then the root's.
+func (m *Model) keysOnView() []screen.Binding {
+	if d := m.dialog(); d != nil {
+		return d.Bindings()
+	}
+	return append(m.top().Bindings(), m.bindings()...)
+}
+
+// footer is the command line, a screen's prompt, or the last message and key
+// hints: help first, since a narrow terminal cuts the end.
 func (m *Model) footer() string {
 	st := m.styles
-	switch m.mode {
-	case modeCommand:
+	if m.mode == modeCommand {
 		return st.Prompt.Render(":") + m.input.View()
-	case modeFilter:
-		return st.Prompt.Render("/") + m.input.View()
 	}
+	if p, ok := m.top().(screen.Prompter); ok && m.dialog() == nil {
+		if line, ok := p.Prompt(); ok {
+			return line
+		}
+	}
+	// Help and the command line lead, whatever the screen: a narrow terminal cuts the end.
+	bs := m.keysOnView()
+	slices.SortStableFunc(bs, func(a, b screen.Binding) int { return cmp.Compare(lead(a), lead(b)) })
 	var hints []string
-	for _, k := range m.keys.hints() {
-		h := k.Help()
-		hints = append(hints, st.Accent.Render(h.Key)+" "+st.Muted.Render(h.Desc))
+	seen := map[string]bool{}
+	for _, b := range bs {
+		k := b.Key()
+		if !b.Footer || seen[k] || (b.Mutating && m.session.ReadOnly) || b.Disabled != "" {
+			continue
+		}
+		seen[k] = true
+		hints = append(hints, st.Accent.Render(k)+" "+st.Muted.Render(b.Help))
 	}
 	line := strings.Join(hints, "  ")
 	if n := len(m.pending); n > 0 {
@@ -240,63 +268,72 @@ func (m *Model) footer() string {
 	if m.message != "" {
 		line = st.Text.Render(safetext.Line(m.message)) + "   " + line
 	}
-	return truncate(" "+line, m.width)
+	return screen.Truncate(" "+line, m.width)
 }
 
-// help is the overlay listing every key and command, generated from the key
-// map and the views; it fits 80×24.
+func lead(b screen.Binding) int {
+	if b.Matches("?") || b.Matches(":") {
+		return 0
+	}
+	return 1
+}
+
+// help lists every key that applies here and every command, generated from
+// the bindings and the views; it fits 80×24.
 func (m *Model) help(h int) string {
 	st := m.styles
-	var lines []string
-	lines = append(lines, st.Accent.Render("Keys"))
-	var all []key.Binding
-	for _, g := range m.keys.groups() {
-		all = append(all, g...)
-	}
+	lines := []string{st.Accent.Render("Keys")}
+	var entries, sorts []string
+	seen := map[string]bool{}
 	half := (m.width - 2) / 2
-	for i := 0; i < len(all); i += 2 {
-		line := helpEntry(st.Accent, all[i], half)
-		if i+1 < len(all) {
-			line += helpEntry(st.Accent, all[i+1], half)
+	for _, b := range m.keysOnView() {
+		if b.Group == screen.GroupSort {
+			sorts = append(sorts, st.Accent.Render(b.Key())+" "+b.Help)
+			continue
+		}
+		id := b.Key() + b.Help
+		if seen[id] || b.Help == "" {
+			continue
+		}
+		seen[id] = true
+		desc := b.Help
+		switch {
+		case b.Mutating && m.session.ReadOnly:
+			desc += st.Muted.Render(" (refused: read-only)")
+		case b.Disabled != "":
+			desc += st.Muted.Render(" (" + b.Disabled + ")")
+		case b.Mutating:
+			desc += st.Warn.Render(" !")
+		}
+		entries = append(entries, views.Cell(st.Accent.Render(fmt.Sprintf("%-10s", b.Key()))+" "+desc, half, false))
+	}
+	for i := 0; i < len(entries); i += 2 {
+		line := entries[i]
+		if i+1 < len(entries) {
+			line += entries[i+1]
 		}
 		lines = append(lines, line)
 	}
-	var sorts []string
-	p := m.current()
-	for i, c := range p.table.Columns {
-		if r := p.sortKeys[i]; r != 0 {
-			sorts = append(sorts, st.Accent.Render(string(r))+" "+c.Title)
-		}
+	if len(sorts) > 0 {
+		lines = append(lines, st.Accent.Render("Sort this pane")+st.Muted.Render("  (shift+letter; again reverses)"))
+		lines = append(lines, wrapWords(sorts, m.width-2)...)
 	}
-	lines = append(lines, st.Accent.Render("Sort this pane")+st.Muted.Render("  (shift+letter; again reverses)"))
-	lines = append(lines, wrapWords(sorts, m.width-2)...)
 	lines = append(lines, "", st.Accent.Render("Commands")+st.Muted.Render("  (: then a name; tab completes)"))
 	var cmds []string
 	for _, v := range m.views {
-		name := ":" + v.Name
-		switch {
-		case v.ArgOptional:
-			name += " [" + v.Arg + "]"
-		case v.Arg != "":
-			name += " " + v.Arg
-		}
+		name := ":" + v.Usage()
 		if v.System != "" {
 			name += st.Muted.Render(" (" + string(v.System) + ")")
 		}
 		cmds = append(cmds, name)
 	}
-	cmds = append(cmds, ":kafka", ":nsq", ":nsq topics", ":quit")
+	cmds = append(cmds, ":kafka", ":nsq", ":nsq topics", ":tail TOPIC", ":produce TOPIC", ":quit")
 	lines = append(lines, wrapWords(cmds, m.width-2)...)
-	lines = append(lines, "", st.Muted.Render("? or esc closes this help"))
+	lines = append(lines, "", st.Muted.Render("? or esc closes this help · ! changes the cluster"))
 	for i := range lines {
-		lines[i] = truncate(" "+lines[i], m.width)
+		lines[i] = screen.Truncate(" "+lines[i], m.width)
 	}
-	return fill(lines, h)
-}
-
-func helpEntry(accent lipgloss.Style, k key.Binding, width int) string {
-	h := k.Help()
-	return views.Cell(accent.Render(fmt.Sprintf("%-10s", h.Key))+" "+h.Desc, width, false)
+	return screen.Fill(lines, h)
 }
 
 // wrapWords joins items with two spaces into lines no wider than width.
@@ -317,22 +354,4 @@ func wrapWords(items []string, width int) []string {
 		lines = append(lines, cur)
 	}
 	return lines
-}
-
-func truncate(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if lipgloss.Width(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, "…")
-}
-
-// plural writes " 1 node", " 2 nodes".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf(" %d%s", n, noun)
-	}
-	return fmt.Sprintf(" %d%ss", n, noun)
 }

@@ -1,12 +1,11 @@
 // Package safetext turns untrusted bytes from a cluster (topic, group, client
-// and host names; later message keys and values) into text that is safe to put
-// on a terminal: no escape sequence, no control character, no bidi override and
-// no invisible character survives; each becomes a visible escape such as \x1b.
+// and host names; message keys, values and headers) into text that is safe to
+// put on a terminal: no escape sequence, no control character, no bidi
+// override and no invisible character survives; each becomes a visible escape
+// such as \x1b.
 package safetext
 
 import (
-	"fmt"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -17,19 +16,55 @@ func Line(s string) string {
 	if plainASCII(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
+	return string(AppendLine(make([]byte, 0, len(s)+8), s))
+}
+
+// AppendLine appends Line(s) to dst, for callers that build output in a byte
+// buffer and should not allocate a string per field.
+func AppendLine[T string | []byte](dst []byte, s T) []byte {
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			j := i + 1
+			for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f {
+				j++
+			}
+			dst = append(dst, s[i:j]...)
+			i = j
+			continue
+		}
+		r, size := decodeRune(s[i:])
 		if r == utf8.RuneError && size <= 1 {
-			fmt.Fprintf(&b, `\x%02x`, s[i])
+			dst = appendHexByte(dst, s[i])
 			i++
 			continue
 		}
-		writeRune(&b, r)
+		switch {
+		case r == '\n':
+			dst = append(dst, `\n`...)
+		case r == '\r':
+			dst = append(dst, `\r`...)
+		case r == '\t':
+			dst = append(dst, `\t`...)
+		case r < 0x20 || r == 0x7f:
+			dst = appendHexByte(dst, byte(r))
+		case unsafeRune(r):
+			dst = append(dst, `\u`...)
+			dst = appendHex(dst, uint32(r), 4)
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
 		i += size
 	}
-	return b.String()
+	return dst
+}
+
+// Safe reports whether r may reach a terminal as it is: false for C0 and C1
+// controls, DEL, and every rune Line escapes as \uXXXX.
+func Safe(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 0x20 && r != 0x7f
+	}
+	return !unsafeRune(r)
 }
 
 func plainASCII(s string) bool {
@@ -41,21 +76,35 @@ func plainASCII(s string) bool {
 	return true
 }
 
-func writeRune(b *strings.Builder, r rune) {
-	switch {
-	case r == '\n':
-		b.WriteString(`\n`)
-	case r == '\r':
-		b.WriteString(`\r`)
-	case r == '\t':
-		b.WriteString(`\t`)
-	case r < 0x20 || r == 0x7f:
-		fmt.Fprintf(b, `\x%02x`, r)
-	case unsafeRune(r):
-		fmt.Fprintf(b, `\u%04x`, r)
-	default:
-		b.WriteRune(r)
+// decodeRune is utf8.DecodeRune for either a string or a byte slice.
+func decodeRune[T string | []byte](s T) (rune, int) {
+	if s[0] < utf8.RuneSelf {
+		return rune(s[0]), 1
 	}
+	switch v := any(s).(type) {
+	case string:
+		return utf8.DecodeRuneInString(v)
+	case []byte:
+		return utf8.DecodeRune(v)
+	}
+	panic("unreachable")
+}
+
+func appendHexByte(dst []byte, c byte) []byte {
+	return appendHex(append(dst, `\x`...), uint32(c), 2)
+}
+
+// appendHex writes v in lower-case hex, at least digits long.
+func appendHex(dst []byte, v uint32, digits int) []byte {
+	const hex = "0123456789abcdef"
+	n := digits
+	for x := v >> (4 * digits); x > 0; x >>= 4 {
+		n++
+	}
+	for i := n - 1; i >= 0; i-- {
+		dst = append(dst, hex[(v>>(4*i))&0xf])
+	}
+	return dst
 }
 
 // unsafeRune reports runes that move, hide or reorder text: C1 controls,

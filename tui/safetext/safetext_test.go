@@ -75,3 +75,41 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendLineMatchesLine(t *testing.T) {
+	for _, s := range []string{"", "plain", "a\x1b[2Jb\n", "日本\u202e\xff\u200d", "\U000F0000\U0010FFFF"} {
+		if got := string(AppendLine([]byte(">"), s)); got != ">"+Line(s) {
+			t.Errorf("AppendLine(%q) = %q, want %q", s, got, ">"+Line(s))
+		}
+		if got := string(AppendLine(nil, []byte(s))); got != Line(s) {
+			t.Errorf("AppendLine([]byte %q) = %q, want %q", s, got, Line(s))
+		}
+	}
+	if got := Line("\U000F0000"); got != `\uf0000` {
+		t.Errorf("private use above the BMP: %q", got)
+	}
+}
+
+func TestAppendLineDoesNotAllocate(t *testing.T) {
+	dst := make([]byte, 0, 256)
+	in := []byte("key-1 日本 \x1b[2J \u202e \xff")
+	if n := testing.AllocsPerRun(100, func() { _ = AppendLine(dst[:0], in) }); n != 0 {
+		t.Fatalf("AppendLine allocated %v times", n)
+	}
+}
+
+func TestSafe(t *testing.T) {
+	for _, tc := range []struct {
+		r    rune
+		want bool
+	}{
+		{'a', true}, {' ', true}, {'日', true}, {0x0301, true}, {0xfffd, true},
+		{0x1b, false}, {'\n', false}, {0x7f, false}, {0x9b, false}, {0x202e, false},
+		{0x200b, false}, {0x200d, false}, {0x2028, false}, {0xfeff, false}, {0xe000, false},
+		{0x378, false}, // unassigned
+	} {
+		if got := Safe(tc.r); got != tc.want {
+			t.Errorf("Safe(%U) = %v, want %v", tc.r, got, tc.want)
+		}
+	}
+}

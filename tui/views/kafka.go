@@ -26,24 +26,24 @@ type brokerRow struct {
 
 func kafkaBrokers() *View {
 	cols := []col[brokerRow]{
-		{Column: Column{Title: "ID", Min: 2, Right: true}, text: func(b brokerRow) string { return num(b.ID) }, num: func(b brokerRow) float64 { return float64(b.ID) }},
-		{Column: Column{Title: "ADDRESS", Min: 12, Flex: true}, text: func(b brokerRow) string {
+		{Column: Column{Title: "ID", Sort: 'I', Min: 2, Right: true}, text: func(b brokerRow) string { return num(b.ID) }, num: func(b brokerRow) float64 { return float64(b.ID) }},
+		{Column: Column{Title: "ADDRESS", Sort: 'A', Min: 12, Flex: true}, text: func(b brokerRow) string {
 			if b.Host == "" {
 				return "unknown"
 			}
 			return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
 		}},
-		{Column: Column{Title: "RACK", Min: 4, Max: 16}, text: func(b brokerRow) string { return b.Rack }},
-		{Column: Column{Title: "CTRL", Min: 4}, text: func(b brokerRow) string { return yes(b.Controller, "★") }},
-		{Column: Column{Title: "STATE", Min: 5, Max: 40}, text: func(b brokerRow) string {
+		{Column: Column{Title: "RACK", Sort: 'R', Min: 4, Max: 16}, text: func(b brokerRow) string { return b.Rack }},
+		{Column: Column{Title: "CTRL", Sort: 'C', Min: 4}, text: func(b brokerRow) string { return yes(b.Controller, "★") }},
+		{Column: Column{Title: "STATE", Sort: 'S', Min: 5, Max: 40}, text: func(b brokerRow) string {
 			if b.Up {
 				return "up"
 			}
 			return strings.TrimSpace("DOWN " + b.DownFor)
 		}},
-		{Column: Column{Title: "LEADERS", Min: 7, Right: true}, text: func(b brokerRow) string { return num(b.Leaders) }, num: func(b brokerRow) float64 { return float64(b.Leaders) }},
-		{Column: Column{Title: "REPLICAS", Min: 8, Right: true}, text: func(b brokerRow) string { return num(b.Replicas) }, num: func(b brokerRow) float64 { return float64(b.Replicas) }},
-		{Column: Column{Title: "LAST ERROR", Min: 10, Max: 60}, text: func(b brokerRow) string { return b.LastErr }},
+		{Column: Column{Title: "LEADERS", Sort: 'L', Min: 7, Right: true}, text: func(b brokerRow) string { return num(b.Leaders) }, num: func(b brokerRow) float64 { return float64(b.Leaders) }},
+		{Column: Column{Title: "REPLICAS", Sort: 'E', Min: 8, Right: true}, text: func(b brokerRow) string { return num(b.Replicas) }, num: func(b brokerRow) float64 { return float64(b.Replicas) }},
+		{Column: Column{Title: "LAST ERROR", Sort: 'T', Min: 10, Max: 60}, text: func(b brokerRow) string { return b.LastErr }},
 	}
 	return define(View{Name: "brokers", Title: "Brokers", System: sources.Kafka, Help: "Kafka brokers: address, rack, controller, state, partitions led"}, cols,
 		func(d Data, _ string) ([]brokerRow, error) {
@@ -69,16 +69,17 @@ func kafkaBrokers() *View {
 
 func kafkaTopics() *View {
 	cols := []col[sources.Topic]{
-		{Column: Column{Title: "TOPIC", Min: 10, Flex: true}, text: func(t sources.Topic) string { return t.Name }},
-		{Column: Column{Title: "PARTS", Min: 5, Right: true}, text: func(t sources.Topic) string { return num(len(t.Partitions)) }, num: func(t sources.Topic) float64 { return float64(len(t.Partitions)) }},
-		{Column: Column{Title: "RF", Min: 2, Right: true}, text: func(t sources.Topic) string { return num(t.ReplicationFactor) }, num: func(t sources.Topic) float64 { return float64(t.ReplicationFactor) }},
-		{Column: Column{Title: "URP", Min: 3, Right: true}, text: func(t sources.Topic) string { return num(t.UnderReplicated) }, num: func(t sources.Topic) float64 { return float64(t.UnderReplicated) }},
-		{Column: Column{Title: "OFFLINE", Min: 7, Right: true}, text: func(t sources.Topic) string { return num(t.Offline) }, num: func(t sources.Topic) float64 { return float64(t.Offline) }},
-		{Column: Column{Title: "MESSAGES", Min: 8, Right: true}, text: func(t sources.Topic) string { return num(t.Messages) }, num: func(t sources.Topic) float64 { return float64(t.Messages) }},
-		{Column: Column{Title: "RATE", Min: 6, Right: true}, text: func(t sources.Topic) string { return rate(t.Rate) }, num: func(t sources.Topic) float64 { return t.Rate }},
-		{Column: Column{Title: "INTERNAL", Min: 8}, text: func(t sources.Topic) string { return yes(t.Internal, "internal") }},
+		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true}, text: func(t sources.Topic) string { return t.Name }},
+		{Column: Column{Title: "PARTS", Sort: 'A', Min: 5, Right: true}, text: func(t sources.Topic) string { return num(len(t.Partitions)) }, num: func(t sources.Topic) float64 { return float64(len(t.Partitions)) }},
+		{Column: Column{Title: "RF", Sort: 'R', Min: 2, Right: true}, text: func(t sources.Topic) string { return num(t.ReplicationFactor) }, num: func(t sources.Topic) float64 { return float64(t.ReplicationFactor) }},
+		{Column: Column{Title: "URP", Sort: 'U', Min: 3, Right: true}, text: func(t sources.Topic) string { return num(t.UnderReplicated) }, num: func(t sources.Topic) float64 { return float64(t.UnderReplicated) }},
+		{Column: Column{Title: "OFFLINE", Sort: 'O', Min: 7, Right: true}, text: func(t sources.Topic) string { return num(t.Offline) }, num: func(t sources.Topic) float64 { return float64(t.Offline) }},
+		{Column: Column{Title: "MESSAGES", Sort: 'M', Min: 8, Right: true}, text: func(t sources.Topic) string { return num(t.Messages) }, num: func(t sources.Topic) float64 { return float64(t.Messages) }},
+		{Column: Column{Title: "RATE", Sort: 'E', Min: 6, Right: true}, text: func(t sources.Topic) string { return rate(t.Rate) }, num: func(t sources.Topic) float64 { return t.Rate }},
+		{Column: Column{Title: "INTERNAL", Sort: 'I', Min: 8}, text: func(t sources.Topic) string { return yes(t.Internal, "internal") }},
 	}
-	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "partitions", Help: "Kafka topics: partitions, replication, health, messages and produce rate"}, cols,
+	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "partitions", Help: "Kafka topics: partitions, replication, health, messages and produce rate",
+		Messages: func(key, _ string) (string, []int32) { return key, nil }}, cols,
 		func(d Data, _ string) ([]sources.Topic, error) {
 			s, err := kafkaSnap(d)
 			if err != nil {
@@ -103,27 +104,34 @@ func kafkaTopics() *View {
 
 func kafkaPartitions() *View {
 	cols := []col[sources.Partition]{
-		{Column: Column{Title: "PARTITION", Min: 9, Right: true}, text: func(p sources.Partition) string { return num(p.ID) }, num: func(p sources.Partition) float64 { return float64(p.ID) }},
-		{Column: Column{Title: "LEADER", Min: 6, Right: true}, text: func(p sources.Partition) string {
+		{Column: Column{Title: "PARTITION", Sort: 'A', Min: 9, Right: true}, text: func(p sources.Partition) string { return num(p.ID) }, num: func(p sources.Partition) float64 { return float64(p.ID) }},
+		{Column: Column{Title: "LEADER", Sort: 'L', Min: 6, Right: true}, text: func(p sources.Partition) string {
 			if p.Leader < 0 {
 				return "none"
 			}
 			return num(p.Leader)
 		}, num: func(p sources.Partition) float64 { return float64(p.Leader) }},
-		{Column: Column{Title: "REPLICAS", Min: 8}, text: func(p sources.Partition) string { return ids(p.Replicas) }},
-		{Column: Column{Title: "ISR", Min: 5}, text: func(p sources.Partition) string { return ids(p.ISR) }},
-		{Column: Column{Title: "OFFLINE", Min: 7}, text: func(p sources.Partition) string { return ids(p.OfflineReplicas) }},
-		{Column: Column{Title: "LOW", Min: 6, Right: true}, text: func(p sources.Partition) string { return offset(p.Low) }, num: func(p sources.Partition) float64 { return float64(p.Low) }},
-		{Column: Column{Title: "HIGH", Min: 6, Right: true}, text: func(p sources.Partition) string { return offset(p.High) }, num: func(p sources.Partition) float64 { return float64(p.High) }},
-		{Column: Column{Title: "MESSAGES", Min: 8, Right: true}, text: func(p sources.Partition) string {
+		{Column: Column{Title: "REPLICAS", Sort: 'R', Min: 8}, text: func(p sources.Partition) string { return ids(p.Replicas) }},
+		{Column: Column{Title: "ISR", Sort: 'I', Min: 5}, text: func(p sources.Partition) string { return ids(p.ISR) }},
+		{Column: Column{Title: "OFFLINE", Sort: 'O', Min: 7}, text: func(p sources.Partition) string { return ids(p.OfflineReplicas) }},
+		{Column: Column{Title: "LOW", Sort: 'W', Min: 6, Right: true}, text: func(p sources.Partition) string { return offset(p.Low) }, num: func(p sources.Partition) float64 { return float64(p.Low) }},
+		{Column: Column{Title: "HIGH", Sort: 'H', Min: 6, Right: true}, text: func(p sources.Partition) string { return offset(p.High) }, num: func(p sources.Partition) float64 { return float64(p.High) }},
+		{Column: Column{Title: "MESSAGES", Sort: 'M', Min: 8, Right: true}, text: func(p sources.Partition) string {
 			if p.Low < 0 || p.High < 0 {
 				return "?"
 			}
 			return num(p.High - p.Low)
 		}, num: func(p sources.Partition) float64 { return float64(p.High - p.Low) }},
-		{Column: Column{Title: "ERROR", Min: 5, Flex: true}, text: func(p sources.Partition) string { return p.Err }},
+		{Column: Column{Title: "ERROR", Sort: 'E', Min: 5, Flex: true}, text: func(p sources.Partition) string { return p.Err }},
 	}
-	return define(View{Name: "partitions", Title: "Partitions", System: sources.Kafka, Arg: "TOPIC", Help: "one topic's partitions: leader, replicas, ISR, offsets"}, cols,
+	return define(View{Name: "partitions", Title: "Partitions", System: sources.Kafka, Arg: "TOPIC", Help: "one topic's partitions: leader, replicas, ISR, offsets",
+		Messages: func(key, topic string) (string, []int32) {
+			p, err := strconv.ParseInt(key, 10, 32)
+			if err != nil {
+				return topic, nil
+			}
+			return topic, []int32{int32(p)}
+		}}, cols,
 		func(d Data, topic string) ([]sources.Partition, error) {
 			s, err := kafkaSnap(d)
 			if err != nil {
@@ -150,13 +158,13 @@ func kafkaPartitions() *View {
 
 func kafkaGroups() *View {
 	cols := []col[sources.Group]{
-		{Column: Column{Title: "GROUP", Min: 10, Flex: true}, text: func(g sources.Group) string { return g.ID }},
-		{Column: Column{Title: "STATE", Min: 6, Max: 20}, text: func(g sources.Group) string { return g.State }},
-		{Column: Column{Title: "PROTOCOL", Min: 8, Max: 20}, text: func(g sources.Group) string { return g.Protocol }},
-		{Column: Column{Title: "MEMBERS", Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.Members) }, num: func(g sources.Group) float64 { return float64(g.Members) }},
-		{Column: Column{Title: "TOPICS", Min: 6, Max: 40}, text: func(g sources.Group) string { return strings.Join(g.Topics, ",") }},
-		{Column: Column{Title: "LAG", Min: 5, Right: true}, text: func(g sources.Group) string { return offset(g.Lag) }, num: func(g sources.Group) float64 { return float64(g.Lag) }},
-		{Column: Column{Title: "MAX LAG", Min: 7, Right: true}, text: func(g sources.Group) string { return offset(g.MaxLag) }, num: func(g sources.Group) float64 { return float64(g.MaxLag) }},
+		{Column: Column{Title: "GROUP", Sort: 'R', Min: 10, Flex: true}, text: func(g sources.Group) string { return g.ID }},
+		{Column: Column{Title: "STATE", Sort: 'S', Min: 6, Max: 20}, text: func(g sources.Group) string { return g.State }},
+		{Column: Column{Title: "PROTOCOL", Sort: 'O', Min: 8, Max: 20}, text: func(g sources.Group) string { return g.Protocol }},
+		{Column: Column{Title: "MEMBERS", Sort: 'M', Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.Members) }, num: func(g sources.Group) float64 { return float64(g.Members) }},
+		{Column: Column{Title: "TOPICS", Sort: 'T', Min: 6, Max: 40}, text: func(g sources.Group) string { return strings.Join(g.Topics, ",") }},
+		{Column: Column{Title: "LAG", Sort: 'L', Min: 5, Right: true}, text: func(g sources.Group) string { return offset(g.Lag) }, num: func(g sources.Group) float64 { return float64(g.Lag) }},
+		{Column: Column{Title: "MAX LAG", Sort: 'A', Min: 7, Right: true}, text: func(g sources.Group) string { return offset(g.MaxLag) }, num: func(g sources.Group) float64 { return float64(g.MaxLag) }},
 	}
 	return define(View{Name: "groups", Title: "Groups", System: sources.Kafka, Help: "Kafka consumer groups: state, members, topics, lag"}, cols,
 		func(d Data, _ string) ([]sources.Group, error) {

@@ -8,6 +8,7 @@ package views
 import (
 	"cmp"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -27,6 +28,9 @@ type Data struct {
 // Column is a column's title and width rule.
 type Column struct {
 	Title string
+	// Sort is the shift+letter that sorts by this column. It is fixed here,
+	// per view, so that a key added elsewhere never moves it; 0 for none.
+	Sort rune
 	// Min is the narrowest the column gets; Max caps it (0: no cap).
 	Min, Max int
 	// Flex columns take what width is left once the others are laid out.
@@ -117,14 +121,55 @@ type View struct {
 	ArgOptional bool
 	Columns     []Column
 	// Help is a one-line description for the help overlay and `topicat get --help`.
-	Help  string
-	build func(d Data, arg string) ([]Row, any, error)
+	Help string
+	// Messages maps a row to the topic that holds its messages and the
+	// partitions to read (nil for all), for tail and produce; nil when the
+	// view's rows hold no messages.
+	Messages func(key, arg string) (topic string, partitions []int32)
+	build    func(d Data, arg string) ([]Row, any, error)
 }
 
-// Build makes the view's table and the plain data behind it (what `-o json` prints).
+// Usage is the view's command with its argument: "partitions TOPIC", "channels [TOPIC]".
+func (v *View) Usage() string {
+	switch {
+	case v.ArgOptional:
+		return v.Name + " [" + v.Arg + "]"
+	case v.Arg != "":
+		return v.Name + " " + v.Arg
+	}
+	return v.Name
+}
+
+// Build makes the view's table and the plain data behind it (what `-o json`
+// prints). An argument to a view that takes none keeps only the rows that
+// contain it, as the filter of the pane does.
 func (v *View) Build(d Data, arg string) (Table, any, error) {
+	filter := ""
+	if v.Arg == "" {
+		filter, arg = strings.ToLower(arg), ""
+	}
 	rows, data, err := v.build(d, arg)
+	if err == nil && filter != "" {
+		rows, data = keep(rows, data, filter)
+	}
 	return Table{Columns: v.Columns, Rows: rows}, data, err
+}
+
+// keep filters the rows and, in step, the slice of items behind them.
+func keep(rows []Row, data any, lowerFilter string) ([]Row, any) {
+	items := reflect.ValueOf(data)
+	if items.Kind() != reflect.Slice || items.Len() != len(rows) {
+		return rows, data // not row-for-row: leave it whole rather than misalign
+	}
+	kept := reflect.MakeSlice(items.Type(), 0, len(rows))
+	var out []Row
+	for i, r := range rows {
+		if r.Matches(lowerFilter) {
+			out = append(out, r)
+			kept = reflect.Append(kept, items.Index(i))
+		}
+	}
+	return out, kept.Interface()
 }
 
 // col is a typed column: how to show and sort one field of a row value.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -36,9 +38,10 @@ contexts:
 
 func resolveArgs(t *testing.T, args []string, env map[string]string) (settings, error) {
 	t.Helper()
-	var cf commonFlags
-	fs := newFlagSet("topicat", &cf)
-	if err := parseFlags(fs, args, &bytes.Buffer{}, usage); err != nil {
+	var cf clusterFlags
+	fs := pflag.NewFlagSet("topicat", pflag.ContinueOnError)
+	cf.register(fs)
+	if err := fs.Parse(args); err != nil {
 		return settings{}, err
 	}
 	return cf.resolve(fs, func(k string) string { return env[k] })
@@ -55,6 +58,11 @@ func TestResolveSettings(t *testing.T) {
 	}{
 		{"flags only", []string{"-b", "a:1,b:2", "--brokers", "c:3", "--nsqd", "n:4151"}, noHome, func(t *testing.T, s settings) {
 			if strings.Join(s.Brokers, " ") != "a:1 b:2 c:3" || s.NSQD[0] != "n:4151" || s.Theme != "default" || s.Refresh != 2*time.Second {
+				t.Fatalf("%+v", s)
+			}
+		}},
+		{"empty elements and spaces skipped", []string{"-b", " a:1,, b:2,", "--lookupd=http://l:1,", "--nsqd", ","}, noHome, func(t *testing.T, s settings) {
+			if strings.Join(s.Brokers, " ") != "a:1 b:2" || strings.Join(s.Lookupd, " ") != "http://l:1" || len(s.NSQD) != 0 {
 				t.Fatalf("%+v", s)
 			}
 		}},
@@ -105,7 +113,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		code int
 		want string
 	}{
-		{"unknown flag", []string{"--brokerz", "x:1"}, 2, "flag provided but not defined: -brokerz"},
+		{"unknown flag", []string{"--brokerz", "x:1"}, 2, `unknown flag: --brokerz: did you mean "--brokers"?`},
 		{"malformed broker", []string{"-b", "localhost"}, 2, `kafka: broker address "localhost": missing port`},
 		{"bad port", []string{"-b", "h:99999"}, 2, `broker address "h:99999": port must be a number from 1 to 65535`},
 		{"malformed lookupd", []string{"--lookupd", "http://"}, 2, `nsq: lookupd address "http://": missing port`},
@@ -131,7 +139,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			env := map[string]string{"XDG_CONFIG_HOME": t.TempDir()}
-			code := run(context.Background(), tc.args, &stdout, &stderr, func(k string) string { return env[k] })
+			code := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
 			msg := stderr.String()
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, msg)
@@ -152,7 +160,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 func TestHelpAndVersion(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"get", "-h"}, {"demo", "--help"}, {"version"}} {
 		var stdout, stderr bytes.Buffer
-		if code := run(context.Background(), args, &stdout, &stderr, func(string) string { return "" }); code != 0 {
+		if code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" }); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
 		}
 		if out := stdout.String() + stderr.String(); !strings.Contains(out, "topicat") {

@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
+
+	"github.com/spf13/cobra"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/kafka"
@@ -16,23 +17,17 @@ import (
 
 const configHint = " or name them in a context of the config file (topicat -h)."
 
-func runDashboard(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
-	var cf commonFlags
-	fs := newFlagSet("topicat", &cf)
-	if err := parseFlags(fs, args, stdout, usage); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unknown command %q (see topicat -h)", fs.Arg(0))
-	}
-	s, err := cf.resolve(fs, env)
+// runDashboard is the root command: the dashboard on the clusters named by
+// the flags or by the config file's context.
+func runDashboard(cmd *cobra.Command, d *deps) error {
+	s, err := d.settings(cmd)
 	if err != nil {
-		return usageErr("%v", err)
+		return err
 	}
 	if len(s.Brokers) == 0 && len(s.Lookupd) == 0 && len(s.NSQD) == 0 {
 		return usageErr("no cluster given: use --brokers (Kafka), --lookupd or --nsqd (NSQ), --context, or try `topicat demo`")
 	}
-	return dashboard(ctx, s, "")
+	return dashboard(cmd.Context(), s, "")
 }
 
 // dashboard starts the sources for the settings and runs the UI until it quits.
@@ -91,29 +86,57 @@ func (r *running) wait() {
 func startSources(ctx context.Context, s settings) (*running, error) {
 	r := &running{}
 	var runs []func(context.Context)
-	if len(s.Brokers) > 0 {
-		k, err := kafka.New(kafka.Config{Brokers: s.Brokers, Interval: s.Refresh, Timeout: s.Timeout})
-		if err != nil {
-			return nil, usageErr("%v", err)
+	for _, sys := range []sources.System{sources.Kafka, sources.NSQ} {
+		if !configuredFor(s, sys) {
+			continue
 		}
-		r.kafka = guard(k, s.ReadOnly)
-		r.closers = append(r.closers, k.Close)
-		runs = append(runs, k.Run)
-	}
-	if len(s.Lookupd) > 0 || len(s.NSQD) > 0 {
-		n, err := nsq.New(nsq.Config{Lookupds: s.Lookupd, NSQDs: s.NSQD, Interval: s.Refresh, Timeout: s.Timeout})
+		b, err := buildSource(s, sys)
 		if err != nil {
 			r.wait()
-			return nil, usageErr("%v", err)
+			return nil, err
 		}
-		r.nsq = guard(n, s.ReadOnly)
-		runs = append(runs, n.Run)
+		switch sys {
+		case sources.Kafka:
+			r.kafka = b.src
+		case sources.NSQ:
+			r.nsq = b.src
+		}
+		r.closers = append(r.closers, b.close)
+		runs = append(runs, b.run)
 	}
 	for _, run := range runs {
 		r.wg.Add(1)
 		go func() { defer r.wg.Done(); run(ctx) }()
 	}
 	return r, nil
+}
+
+// built is one system's source, not yet polling: run polls until its
+// context ends, close releases its connections once run returned.
+type built struct {
+	src   sources.Source
+	run   func(context.Context)
+	close func()
+}
+
+// buildSource makes the source of one system from the settings, read-only
+// when they say so. Nothing is dialled until it is used.
+func buildSource(s settings, sys sources.System) (built, error) {
+	switch sys {
+	case sources.Kafka:
+		k, err := kafka.New(kafka.Config{Brokers: s.Brokers, Interval: s.Refresh, Timeout: s.Timeout})
+		if err != nil {
+			return built{}, usageErr("%v", err)
+		}
+		return built{src: guard(k, s.ReadOnly), run: k.Run, close: k.Close}, nil
+	case sources.NSQ:
+		n, err := nsq.New(nsq.Config{Lookupds: s.Lookupd, NSQDs: s.NSQD, Interval: s.Refresh, Timeout: s.Timeout})
+		if err != nil {
+			return built{}, usageErr("%v", err)
+		}
+		return built{src: guard(n, s.ReadOnly), run: n.Run, close: func() {}}, nil
+	}
+	return built{}, fmt.Errorf("no source for %q", sys)
 }
 
 func more(n int) string {

@@ -1,50 +1,56 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/topicat/topicat/sources/demo"
 	"github.com/topicat/topicat/themes"
 )
 
-const demoUsage = `topicat demo: start a 3-broker Kafka cluster (kfake) and an NSQ cluster (nsqlookupd and two
-nsqd) in this process, with topics, producers and consumers, and open the dashboard on them.
-
-Usage:
-  topicat demo [--print-addrs] [--read-only] [--theme NAME] [--refresh 2s]`
-
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
-	var cf commonFlags
-	fs := newFlagSet("demo", &cf)
-	printOnly := fs.Bool("print-addrs", false, "run the clusters without the dashboard and print their addresses, until interrupted")
-	if err := parseFlags(fs, args, stdout, demoUsage); err != nil {
-		return err
+// newDemoCmd is `topicat demo`: embedded clusters with traffic, and the dashboard on them.
+func newDemoCmd(d *deps) *cobra.Command {
+	var printOnly bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start embedded Kafka and NSQ clusters with live traffic and open the dashboard on them",
+		Long: `Start a 3-broker Kafka cluster (kfake) and an NSQ cluster (nsqlookupd and two nsqd) in
+this process, with topics, producers and consumers, and open the dashboard on them. When the
+dashboard quits, the clusters stop and their addresses are printed.`,
+		Example: `  topicat demo
+  topicat demo --read-only --theme nocturne
+  topicat demo --print-addrs     # for kcat, nsq_tail or a second topicat`,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), d, printOnly, cmd.OutOrStdout())
+		},
 	}
-	if fs.NArg() > 0 {
-		return usageErr("demo takes no arguments, got %q", fs.Arg(0))
-	}
-	if len(cf.brokers)+len(cf.lookupd)+len(cf.nsqd) > 0 || cf.context != "" {
+	cmd.Flags().BoolVar(&printOnly, "print-addrs", false, "run the clusters without the dashboard and print their addresses, until interrupted")
+	return cmd
+}
+
+func runDemo(ctx context.Context, d *deps, printOnly bool, stdout io.Writer) error {
+	cf := &d.cluster
+	if cf.addressed() {
 		return usageErr("demo runs its own clusters: drop --brokers, --lookupd, --nsqd and --context")
 	}
 	// The demo ignores the config file's contexts (a read-only or slow prod
 	// context has nothing to do with it) and takes only its theme. A file named
-	// on purpose must read; the default one may be missing.
+	// on purpose must read; the default one may be missing or broken.
 	s := settings{Refresh: cf.refresh, Timeout: cf.timeout, ReadOnly: cf.readOnly, Theme: cf.theme}
 	if s.Theme == "" {
 		s.Theme = themes.Default
-		named := cmp.Or(cf.config, env("TOPICAT_CONFIG"))
-		if path := cmp.Or(named, defaultConfigPath(env)); path != "" {
-			c, err := loadConfig(path, named != "")
-			if err != nil && named != "" {
-				return usageErr("%v", err)
-			}
-			if err == nil && c.Theme != "" {
-				s.Theme = c.Theme
-			}
+		c, _, err := cf.readConfig(d.env)
+		if _, named := cf.configPath(d.env); err != nil && named {
+			return usageErr("%v", err)
+		}
+		if err == nil && c.Theme != "" {
+			s.Theme = c.Theme
 		}
 	}
 	c, err := demo.Start(ctx)
@@ -53,7 +59,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	}
 	defer c.Close()
 	a := c.Addrs()
-	if *printOnly {
+	if printOnly {
 		printAddrs(stdout, a)
 		fmt.Fprintln(stdout, "running; stop with ctrl+c")
 		<-ctx.Done()

@@ -103,6 +103,12 @@ func (term *terminal) tmux(args ...string) string {
 	return string(out)
 }
 
+// run is tmux without failing the test: for commands that may answer an error.
+func (term *terminal) run(args ...string) (string, error) {
+	out, err := exec.Command("tmux", append([]string{"-S", term.socket}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
 func (term *terminal) screen() string { return term.tmux("capture-pane", "-p") }
 
 // waitFor polls the screen until every text is on it. The deadline is generous
@@ -129,15 +135,21 @@ func (term *terminal) waitFor(texts ...string) string {
 	}
 }
 
-// keys sends keys one at a time, as a person types, so esc is never read as alt+key.
+// keys sends keys one at a time, as a person types. After Escape it waits
+// out the terminal reader's escape timeout (50ms), so that esc and the next
+// key are never read together as alt+key.
 func (term *terminal) keys(keys ...string) {
 	for _, k := range keys {
 		term.tmux("send-keys", "-t", "0", k)
-		time.Sleep(30 * time.Millisecond)
+		if k == "Escape" {
+			time.Sleep(200 * time.Millisecond)
+		} else {
+			time.Sleep(30 * time.Millisecond)
+		}
 	}
 }
 
-func (term *terminal) text(s string) { term.tmux("send-keys", "-t", "0", "-l", s) }
+func (term *terminal) text(s string) { term.tmux("send-keys", "-t", "0", "-l", "--", s) }
 
 // exited waits for the program to end and returns its status lines.
 func (term *terminal) exited() string {
@@ -307,4 +319,52 @@ func TestEndToEndBrokerDiesMidSession(t *testing.T) {
 	}
 	term.keys("q")
 	term.restored(term.exited())
+}
+
+// TestEndToEndBashCompletion: the script of `topicat completion bash`, sourced
+// into a real bash, completes subcommands, views and contexts by asking the
+// binary.
+func TestEndToEndBashCompletion(t *testing.T) {
+	needTmux(t)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	// cobra's bash script stands on the bash-completion package, as most do.
+	const bashCompletion = "/usr/share/bash-completion/bash_completion"
+	if _, err := os.Stat(bashCompletion); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("bash-completion is not installed; .ci/run must install it")
+		}
+		t.Skip("bash-completion not installed (apt-get install bash-completion)")
+	}
+	bin := binary(t)
+	cfg := writeConfig(t, goodConfig)
+	term := startTerminal(t, 160, 20, []string{"PS1=$ "}, bash, "--norc", "--noprofile", "-i")
+	term.text(". " + bashCompletion + "; PATH=" + filepath.Dir(bin) + ":$PATH; source <(topicat completion bash)")
+	term.keys("Enter")
+	for _, tc := range []struct{ typed, want string }{
+		{"topicat de", "topicat demo"},
+		{"topicat get kaf", "topicat get kafka"},
+		{"topicat get -b h:1 nsq cha", "topicat get -b h:1 nsq channels"},
+		{"topicat --config " + cfg + " -c st", "-c staging"},
+		{"topicat --theme noc", "--theme nocturne"},
+	} {
+		term.text(tc.typed)
+		term.keys("Tab")
+		term.waitFor(tc.want)
+		// ctrl+u clears the line in turn with the typing; ctrl+c, a
+		// signal, could overtake a completion still running.
+		term.keys("C-u")
+	}
+	// After a unique completion bash adds a space, so the next word follows.
+	term.text("topicat get kafka bro")
+	term.keys("Tab")
+	term.text("-o js")
+	term.keys("Tab")
+	term.waitFor("topicat get kafka brokers -o json")
+	term.keys("C-u")
+	term.text("exit")
+	term.keys("Enter")
+	term.exited()
 }

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/topicat/topicat/themes"
 )
@@ -23,10 +24,13 @@ type settings struct {
 	Theme    string
 }
 
-// listFlag collects a flag given several times or comma separated.
+// listFlag collects a flag given several times or comma separated, as kcat's
+// -b. Unlike pflag's StringSlice it trims spaces and skips empty elements, so
+// "-b a:1,,b:2 " and a trailing comma from a script are harmless.
 type listFlag []string
 
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Type() string   { return "strings" }
 
 func (l *listFlag) Set(v string) error {
 	for _, p := range strings.Split(v, ",") {
@@ -37,80 +41,61 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-// commonFlags are the flags every command that talks to a cluster takes.
-type commonFlags struct {
+// clusterFlags are the flags every command that talks to a cluster takes. They
+// are persistent flags of the root command, so they go anywhere on the line.
+type clusterFlags struct {
 	brokers, lookupd, nsqd listFlag
 	refresh, timeout       time.Duration
 	readOnly               bool
 	theme, config, context string
 }
 
-func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.Var(&c.brokers, "brokers", "Kafka bootstrap brokers `host:port,…` (repeatable)")
-	fs.Var(&c.brokers, "b", "alias of --brokers, as in kcat")
-	fs.Var(&c.lookupd, "lookupd", "nsqlookupd HTTP `addresses` http://host:4161,… (repeatable)")
-	fs.Var(&c.nsqd, "nsqd", "nsqd HTTP `addresses` host:4151,… (repeatable)")
+// register defines the flags on fs (the root command's persistent flags).
+func (c *clusterFlags) register(fs *pflag.FlagSet) {
+	// pflag shows the back-quoted word as the value's name in the help.
+	fs.VarP(&c.brokers, "brokers", "b", "Kafka bootstrap brokers as `host:port`, repeatable and comma-separated")
+	fs.Var(&c.lookupd, "lookupd", "nsqlookupd HTTP addresses as `http://host:4161`, repeatable and comma-separated")
+	fs.Var(&c.nsqd, "nsqd", "nsqd HTTP addresses as `host:4151`, repeatable and comma-separated")
 	fs.DurationVar(&c.refresh, "refresh", 2*time.Second, "time between polls")
-	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "limit on one poll, connection included")
+	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "limit on one poll, connecting included")
 	fs.BoolVar(&c.readOnly, "read-only", false, "refuse every action that would change a cluster")
-	fs.StringVar(&c.theme, "theme", "", "colour theme: "+strings.Join(themes.Names(), ", "))
+	fs.StringVar(&c.theme, "theme", "", "colour theme `name`: "+strings.Join(themes.Names(), ", "))
 	fs.StringVar(&c.config, "config", "", "config `file` (default $XDG_CONFIG_HOME/topicat/config.yaml; TOPICAT_CONFIG)")
-	fs.StringVar(&c.context, "context", "", "config context to use")
-	fs.StringVar(&c.context, "c", "", "alias of --context")
+	fs.StringVarP(&c.context, "context", "c", "", "the config file's context to use, by `name`")
 }
 
-// newFlagSet makes a subcommand's flag set with the common flags registered.
-func newFlagSet(name string, cf *commonFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	cf.register(fs)
-	return fs
+// addressed reports whether any cluster address or context was given.
+func (c *clusterFlags) addressed() bool {
+	return len(c.brokers)+len(c.lookupd)+len(c.nsqd) > 0 || c.context != ""
 }
 
-// parseFlags parses args; -h prints the usage and flags to out, a bad flag is
-// a one-line usage error.
-func parseFlags(fs *flag.FlagSet, args []string, out io.Writer, usage string) error {
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(out, usage)
-		fmt.Fprintln(out, "\nFlags:")
-		fs.SetOutput(out)
-		fs.PrintDefaults()
-		return err
+// configPath is the config file to read: --config, then TOPICAT_CONFIG, then
+// the default path. named is true for the first two: that file must exist.
+func (c *clusterFlags) configPath(env func(string) string) (path string, named bool) {
+	if p := cmp.Or(c.config, env("TOPICAT_CONFIG")); p != "" {
+		return p, true
 	}
-	if err != nil {
-		help := "topicat " + fs.Name() + " -h"
-		if fs.Name() == "topicat" {
-			help = "topicat -h"
-		}
-		return usageErr("%v (see %s)", err, help)
-	}
-	return nil
+	return defaultConfigPath(env), false
 }
 
-// resolve merges flags over the config context over defaults.
-func (c *commonFlags) resolve(fs *flag.FlagSet, env func(string) string) (settings, error) {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	s := settings{Refresh: c.refresh, Timeout: c.timeout, ReadOnly: c.readOnly, Theme: c.theme}
-
-	path, required := c.config, c.config != ""
+// readConfig reads the config file the flags and environment point at; no
+// file at the default path is an empty config.
+func (c *clusterFlags) readConfig(env func(string) string) (*fileConfig, string, error) {
+	path, named := c.configPath(env)
 	if path == "" {
-		if path = env("TOPICAT_CONFIG"); path != "" {
-			required = true
-		} else {
-			path = defaultConfigPath(env)
-		}
+		return &fileConfig{}, "", nil
 	}
-	var cfg *fileConfig
-	if path != "" {
-		var err error
-		if cfg, err = loadConfig(path, required); err != nil {
-			return s, err
-		}
-	} else {
-		cfg = &fileConfig{}
+	cfg, err := loadConfig(path, named)
+	return cfg, path, err
+}
+
+// resolve merges flags over the config context over defaults. fs is the
+// parsed flag set, to tell a flag given at its default from one not given.
+func (c *clusterFlags) resolve(fs *pflag.FlagSet, env func(string) string) (settings, error) {
+	s := settings{Refresh: c.refresh, Timeout: c.timeout, ReadOnly: c.readOnly, Theme: c.theme}
+	cfg, path, err := c.readConfig(env)
+	if err != nil {
+		return s, err
 	}
 	name := c.context
 	if name == "" {
@@ -127,10 +112,10 @@ func (c *commonFlags) resolve(fs *flag.FlagSet, env func(string) string) (settin
 		s.Context = name
 		s.Brokers = ctx.Kafka.Brokers
 		s.Lookupd, s.NSQD = ctx.NSQ.Lookupd, ctx.NSQ.NSQD
-		if !set["refresh"] && ctx.Refresh > 0 {
+		if !fs.Changed("refresh") && ctx.Refresh > 0 {
 			s.Refresh = time.Duration(ctx.Refresh)
 		}
-		if !set["timeout"] && ctx.Timeout > 0 {
+		if !fs.Changed("timeout") && ctx.Timeout > 0 {
 			s.Timeout = time.Duration(ctx.Timeout)
 		}
 		s.ReadOnly = s.ReadOnly || ctx.ReadOnly // a read-only context cannot be made writable by accident

@@ -7,18 +7,51 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/health"
 	"github.com/topicat/topicat/tui/safetext"
 	"github.com/topicat/topicat/tui/views"
 )
 
-func getUsage() string {
-	var b strings.Builder
-	b.WriteString(`topicat get: print what a pane shows, from the same snapshot, for scripts and cron.
+// newGetCmd is `topicat get [kafka|nsq] VIEW [ARG]`: a pane's rows, printed once.
+func newGetCmd(d *deps) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "get [kafka|nsq] VIEW [ARG]",
+		Short: "Print what a pane shows, for scripts (get --help lists the views)",
+		Long:  getLong(),
+		Example: `  topicat get brokers -b localhost:9092
+  topicat get kafka topics -b localhost:9092 -o json
+  topicat get partitions orders -b localhost:9092
+  topicat get channels events --lookupd http://localhost:4161
+  topicat get health -c prod          # exits 1 on a finding of error severity`,
+		// The words are checked by pickView, which knows the views and
+		// which systems are configured.
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeViews,
+		RunE: func(cmd *cobra.Command, words []string) error {
+			if output != "table" && output != "json" {
+				return usageErr("-o %q: want table or json", output)
+			}
+			s, err := d.settings(cmd)
+			if err != nil {
+				return err
+			}
+			return runGet(cmd.Context(), s, words, output, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output `format`: table or json")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
 
-Usage:
-  topicat get [kafka|nsq] VIEW [ARG] [-o table|json] [flags]
+// getLong is get's help: what it does and every view with its one-line help.
+func getLong() string {
+	var b strings.Builder
+	b.WriteString(`Print what a pane shows, from the same snapshot and columns, for scripts and cron.
+Flags go anywhere among the words.
 
 Views:
 `)
@@ -42,29 +75,8 @@ get health exits with status 1 when any finding has error severity.`)
 	return b.String()
 }
 
-func runGet(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
-	var cf commonFlags
-	fs := newFlagSet("get", &cf)
-	output := fs.String("o", "table", "output format: table or json")
-	// Flags may come before, between or after the words.
-	var words []string
-	for {
-		if err := parseFlags(fs, args, stdout, getUsage()); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		words = append(words, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if *output != "table" && *output != "json" {
-		return usageErr("-o %q: want table or json", *output)
-	}
-	s, err := cf.resolve(fs, env)
-	if err != nil {
-		return usageErr("%v", err)
-	}
+// runGet takes one snapshot of what the view needs and prints the view.
+func runGet(ctx context.Context, s settings, words []string, output string, stdout, stderr io.Writer) error {
 	v, arg, err := pickView(words, s)
 	if err != nil {
 		return err
@@ -77,10 +89,14 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 	if err != nil {
 		return err
 	}
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(raw); err != nil {
+	if output == "json" {
+		b, err := json.MarshalIndent(raw, "", "  ")
+		if err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		// Names from a cluster may hold C1 or bidi characters that
+		// encoding/json leaves raw: they reach stdout escaped.
+		if _, err := stdout.Write(append(safetext.EscapeJSON(b), '\n')); err != nil {
 			return fmt.Errorf("write json: %w", err)
 		}
 	} else if err := views.WriteTable(stdout, table, table.Rows); err != nil {
@@ -94,68 +110,24 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 	return nil
 }
 
-// pickView turns "kafka topics", "topics", "partitions orders" into a view and its argument.
+// pickView reads "[kafka|nsq] VIEW [ARG]" with the grammar the `:` command
+// line uses, and checks the view's system is configured.
 func pickView(words []string, s settings) (*views.View, string, error) {
-	if len(words) == 0 {
-		return nil, "", usageErr("get needs a view: %s", viewNames())
-	}
-	var system sources.System
-	if w := sources.System(words[0]); w == sources.Kafka || w == sources.NSQ {
-		system, words = w, words[1:]
-		if len(words) == 0 {
-			return nil, "", usageErr("get %s needs a view: %s", system, viewNames())
-		}
-	}
-	name, rest := words[0], words[1:]
-	var matches []*views.View
-	for _, v := range views.All() {
-		if v.Name == name && (system == "" || v.System == system || v.System == "") {
-			matches = append(matches, v)
-		}
-	}
-	if len(matches) > 1 { // the same name in both systems: take the configured one
-		var configured []*views.View
-		for _, v := range matches {
-			if configuredFor(s, v.System) {
-				configured = append(configured, v)
-			}
-		}
-		if len(configured) == 1 {
-			matches = configured
-		}
-	}
+	t, err := views.Lookup(views.All(), "get ", words, func(sys sources.System) bool { return configuredFor(s, sys) }, "")
 	switch {
-	case len(matches) == 0:
-		return nil, "", usageErr("unknown view %q: %s", name, viewNames())
-	case len(matches) > 1:
-		return nil, "", usageErr("%q exists for kafka and nsq: say \"get kafka %s\" or \"get nsq %s\"", name, name, name)
+	case err != nil:
+		return nil, "", usageErr("%v", err)
+	case t.View == nil:
+		return nil, "", usageErr("get %s needs a view: %s", t.System, views.Names(views.All()))
 	}
-	v := matches[0]
-	if v.Arg != "" && !v.ArgOptional && len(rest) == 0 {
-		return nil, "", usageErr("get %s needs %s", v.Name, v.Arg)
-	}
-	if v.Arg == "" && len(rest) > 0 {
-		return nil, "", usageErr("get %s takes no argument, got %q", v.Name, rest[0])
-	}
+	v := t.View
 	if v.System != "" && !configuredFor(s, v.System) {
 		return nil, "", usageErr("%s is not configured: give %s", v.System, map[sources.System]string{sources.Kafka: "--brokers host:9092", sources.NSQ: "--lookupd http://host:4161 or --nsqd host:4151"}[v.System])
 	}
 	if v.System == "" && !configuredFor(s, sources.Kafka) && !configuredFor(s, sources.NSQ) {
 		return nil, "", usageErr("no cluster given: use --brokers, --lookupd, --nsqd or --context")
 	}
-	return v, strings.Join(rest, " "), nil
-}
-
-func viewNames() string {
-	seen := map[string]bool{}
-	var names []string
-	for _, v := range views.All() {
-		if !seen[v.Name] {
-			seen[v.Name] = true
-			names = append(names, v.Name)
-		}
-	}
-	return strings.Join(names, ", ")
+	return v, t.Arg, nil
 }
 
 func configuredFor(s settings, sys sources.System) bool {

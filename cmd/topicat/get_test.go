@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -13,9 +14,22 @@ import (
 
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runCLIEnv(t, nil, args...)
+}
+
+// runCLIEnv runs the program in-process with env over an empty config home.
+func runCLIEnv(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runCLIWith(t, env, "", args...)
+}
+
+// runCLIWith runs the program with env and stdin.
+func runCLIWith(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir()}
-	code = run(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	all := map[string]string{"XDG_CONFIG_HOME": t.TempDir()}
+	maps.Copy(all, env)
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb, func(k string) string { return all[k] })
 	return out.String(), errb.String(), code
 }
 
@@ -64,6 +78,20 @@ func TestGetAgainstRealClusters(t *testing.T) {
 		}
 		if got["orders"] != want || want != 30 {
 			t.Fatalf("orders has %d messages, produced %d", got["orders"], want)
+		}
+	})
+	t.Run("an argument to a view that takes none filters it, in json too", func(t *testing.T) {
+		out, errOut, code := runCLI(t, "get", "kafka", "topics", "ORD", "-b", brokers, "-o", "json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var topics []struct{ Name string }
+		if err := json.Unmarshal([]byte(out), &topics); err != nil || len(topics) != 1 || topics[0].Name != "orders" {
+			t.Fatalf("want orders alone (%v):\n%s", err, out)
+		}
+		out, _, _ = runCLI(t, "get", "kafka", "topics", "audit", "-b", brokers)
+		if strings.Contains(out, "orders") || !strings.Contains(out, "audit") {
+			t.Fatalf("table not filtered:\n%s", out)
 		}
 	})
 	t.Run("brokers table", func(t *testing.T) {

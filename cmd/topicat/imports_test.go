@@ -20,6 +20,8 @@ func TestImportRule(t *testing.T) {
 			"sources publish data; the UI draws it"},
 		{"github.com/topicat/topicat/tui/views", []string{"charm.land/"},
 			"views serve `topicat get` too, which draws no UI"},
+		{"github.com/topicat/topicat/tui/records", []string{"charm.land/"},
+			"records format `topicat tail` too, which draws no UI"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkgs, func(t *testing.T) {

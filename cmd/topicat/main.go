@@ -4,7 +4,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,60 +19,39 @@ var (
 	date    = ""
 )
 
-const usage = `topicat: a terminal dashboard for Kafka and NSQ clusters
-
-Usage:
-  topicat [flags]                       open the dashboard
-  topicat demo [--print-addrs] [flags]  start embedded Kafka and NSQ clusters with live traffic and open the dashboard on them
-  topicat get VIEW [ARG] [-o table|json] [flags]
-                                        print what a pane shows, for scripts (topicat get --help lists the views)
-  topicat version                       print the version
-
-Examples:
-  topicat demo
-  topicat -b localhost:9092 --lookupd http://localhost:4161
-  topicat get kafka topics -b localhost:9092 -o json`
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }
 
-// run is the whole program behind main, so tests can call it.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) int {
-	err := dispatch(ctx, args, stdout, stderr, env)
-	switch {
-	case err == nil:
+// run is the whole program behind main, so tests can call it: the command tree
+// is built anew for each call and reaches the environment only through env.
+//
+// Exit codes: 0 done (help included), 2 the command line was wrong, 1 anything
+// else (a cluster that did not answer, a health finding of error severity).
+// Errors are one line on stderr.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	d := &deps{env: env, stdin: stdin}
+	root := newRootCmd(d)
+	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := singleDashLong(root, args)
+	if err == nil {
+		err = root.ExecuteContext(ctx)
+	}
+	if err == nil {
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, new(usageError)):
-		fmt.Fprintln(stderr, "topicat:", err)
+	}
+	fmt.Fprintln(stderr, "topicat:", err)
+	// What cobra rejects before a command runs (flags, arguments, unknown
+	// commands, required flags) is the caller's words being off.
+	if !d.ran || errors.As(err, new(usageError)) {
 		return 2
-	default:
-		fmt.Fprintln(stderr, "topicat:", err)
-		return 1
 	}
-}
-
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "version", "--version":
-			fmt.Fprintln(stdout, versionString())
-			return nil
-		case "demo":
-			return runDemo(ctx, args[1:], stdout, stderr, env)
-		case "get":
-			return runGet(ctx, args[1:], stdout, stderr, env)
-		case "help":
-			fmt.Fprintln(stdout, usage)
-			return nil
-		}
-	}
-	return runDashboard(ctx, args, stdout, env)
+	return 1
 }
 
 func versionString() string {

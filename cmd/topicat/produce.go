@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/tui/safetext"
+)
+
+// produceOptions are the produce command's flags.
+type produceOptions struct {
+	key, keySep          string
+	headers              []string
+	partition            int32
+	codec, acks          string
+	deferFor             time.Duration
+	whole, quiet         bool
+	keySet, partitionSet bool
+}
+
+// newProduceCmd is `topicat produce [kafka|nsq] TOPIC`: one message per line
+// of standard input, as kcat -P, with each delivery printed.
+func newProduceCmd(d *deps) *cobra.Command {
+	var o produceOptions
+	cmd := &cobra.Command{
+		Use:   "produce [kafka|nsq] TOPIC",
+		Short: "Send standard input to a topic, one message per line",
+		Long: `Send standard input to a topic: one message per line (empty lines are skipped), or the whole
+input as one message with --whole. Each delivery is printed as "partition 2 @ offset 90" (Kafka)
+or "OK from nsqd HOST:PORT" (NSQ); -q prints nothing. A failed line is named on stderr and the
+exit status is 1. Refused before anything is read under --read-only.
+
+Kafka: -k sets the key of every message, -K SEP splits each line into key and value at the
+first SEP (as kcat -K), -H k=v adds headers (repeatable), -p a partition, -z a codec, --acks.
+NSQ: --defer holds each message that long before delivery.`,
+		Example: `  echo '{"id":1}' | topicat produce orders -b localhost:9092
+  topicat produce orders -b k:9092 -K: -H source=backfill < keyed-lines.txt
+  topicat produce orders -b k:9092 --whole -z zstd < big.json
+  seq 100 | topicat produce nsq events --lookupd http://localhost:4161`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return usageErr("produce needs a topic: produce [kafka|nsq] TOPIC (see topicat produce --help)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := d.settings(cmd)
+			if err != nil {
+				return err
+			}
+			sys, topic, err := pickSystem("produce", args, s)
+			if err != nil {
+				return err
+			}
+			o.keySet, o.partitionSet = cmd.Flags().Changed("key"), cmd.Flags().Changed("partition")
+			base, err := o.request(sys, topic)
+			if err != nil {
+				return err
+			}
+			if s.ReadOnly { // before a byte of input is read
+				return errors.New(sources.ErrReadOnly.Error())
+			}
+			return runProduce(cmd.Context(), s, sys, base, o, d.stdin, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.key, "key", "k", "", "key of every message (Kafka)")
+	f.StringVarP(&o.keySep, "key-delimiter", "K", "", "split each line into key and value at the first SEP (Kafka)")
+	f.StringArrayVarP(&o.headers, "header", "H", nil, "header k=v, repeatable (Kafka)")
+	f.Int32VarP(&o.partition, "partition", "p", sources.AnyPartition, "partition (Kafka; default: by key, else spread)")
+	f.StringVarP(&o.codec, "compression", "z", "none", "compression: none, gzip, snappy, lz4, zstd (Kafka)")
+	f.StringVar(&o.acks, "acks", "all", "acknowledgements: all, leader, none (Kafka)")
+	f.DurationVar(&o.deferFor, "defer", 0, "hold each message this long before delivery (NSQ)")
+	f.BoolVar(&o.whole, "whole", false, "send the whole input as one message")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on success")
+	_ = cmd.RegisterFlagCompletionFunc("compression", cobra.FixedCompletions([]cobra.Completion{"none", "gzip", "snappy", "lz4", "zstd"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("acks", cobra.FixedCompletions([]cobra.Completion{"all", "leader", "none"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// request checks the flags against the system and returns the request every
+// chunk of input is sent with, messages aside.
+func (o *produceOptions) request(sys sources.System, topic string) (sources.Produce, error) {
+	p := sources.Produce{Topic: topic}
+	if sys == sources.NSQ {
+		for flag, set := range map[string]bool{"-k": o.keySet, "-K": o.keySep != "", "-H": len(o.headers) > 0, "-p": o.partitionSet,
+			"-z": o.codec != "none", "--acks": o.acks != "all"} {
+			if set {
+				return p, usageErr("%s is for Kafka: NSQ messages have no key, headers, partition, compression or acks", flag)
+			}
+		}
+		if o.deferFor < 0 {
+			return p, usageErr("--defer %s: want a positive duration", o.deferFor)
+		}
+		p.Defer = o.deferFor
+		return p, nil
+	}
+	if o.deferFor != 0 {
+		return p, usageErr("--defer is for NSQ: Kafka has no delayed delivery")
+	}
+	if o.keySet && o.keySep != "" {
+		return p, usageErr("-k and -K both set the key: give one")
+	}
+	if o.partition < 0 && o.partition != sources.AnyPartition {
+		return p, usageErr("-p %d: want a partition number", o.partition)
+	}
+	var err error
+	if p.Compression, err = sources.ParseCodec(o.codec); err != nil {
+		return p, usageErr("-z: %v", err)
+	}
+	if p.Acks, err = sources.ParseAcks(o.acks); err != nil {
+		return p, usageErr("--acks: %v", err)
+	}
+	return p, nil
+}
+
+// headers parses -H k=v.
+func (o *produceOptions) parsedHeaders() ([]sources.Header, error) {
+	var hs []sources.Header
+	for _, h := range o.headers {
+		k, v, ok := strings.Cut(h, "=")
+		if !ok || k == "" {
+			return nil, usageErr("-H %q: want key=value", h)
+		}
+		hs = append(hs, sources.Header{Key: k, Value: []byte(v)})
+	}
+	return hs, nil
+}
+
+// Input is sent in chunks: one request per chunk, so a long pipe streams
+// rather than waiting for its end, and a chunk is small enough to answer fast.
+const (
+	chunkMessages = 1000
+	chunkBytes    = 4 << 20
+)
+
+// runProduce reads the input, sends it chunk by chunk and prints where each
+// message went; lines that failed are named and make the exit status 1.
+func runProduce(ctx context.Context, s settings, sys sources.System, base sources.Produce, o produceOptions, in io.Reader, stdout, stderr io.Writer) error {
+	headers, err := o.parsedHeaders()
+	if err != nil {
+		return err
+	}
+	b, err := buildSource(s, sys)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	r := bufio.NewReaderSize(in, 1<<20)
+	var (
+		chunk  []sources.Message
+		lines  []int // the input line of each message in chunk
+		size   int
+		line   int
+		sent   int
+		failed []int
+	)
+	send := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		req := base
+		req.Messages = chunk
+		res := b.src.Do(ctx, sources.Request{ID: uint64(line), Body: req})
+		if res.Err != "" {
+			return fmt.Errorf("produce to %s: %s", safetext.Line(base.Topic), res.Err)
+		}
+		for i, t := range res.Targets {
+			n := lines[min(i, len(lines)-1)]
+			if t.Err != "" {
+				failed = append(failed, n)
+				fmt.Fprintf(stderr, "topicat: line %d: %s\n", n, safetext.Line(t.Err))
+				continue
+			}
+			sent++
+			if !o.quiet {
+				fmt.Fprintln(out, t.Detail)
+			}
+		}
+		chunk, lines, size = chunk[:0], lines[:0], 0
+		return out.Flush()
+	}
+	add := func(data []byte) {
+		m := sources.Message{Value: data, Headers: headers, Partition: o.partition}
+		if o.keySet {
+			m.Key = []byte(o.key)
+		}
+		if o.keySep != "" {
+			if k, v, ok := bytes.Cut(data, []byte(o.keySep)); ok {
+				m.Key, m.Value = k, v
+			}
+		}
+		chunk = append(chunk, m)
+		lines = append(lines, line)
+		size += len(data)
+	}
+	if o.whole {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return fmt.Errorf("read standard input: %w", err)
+		}
+		line = 1
+		add(data)
+		if err := send(); err != nil {
+			return err
+		}
+	} else {
+		for {
+			data, err := r.ReadBytes('\n')
+			if len(data) > 0 {
+				line++
+				data = bytes.TrimSuffix(bytes.TrimSuffix(data, []byte("\n")), []byte("\r"))
+				if len(data) > 0 {
+					add(data)
+				}
+			}
+			if len(chunk) >= chunkMessages || size >= chunkBytes {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("read standard input: %w", err)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		if err := send(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		return fmt.Errorf("%d of %d messages failed (%s, said above)", len(failed), len(failed)+sent, lineList(failed))
+	case sent == 0:
+		return errors.New("nothing to send: standard input had no message (empty lines are skipped)")
+	}
+	return nil
+}
+
+// lineList writes line numbers, at most ten of them: "line 3", "lines 3, 7".
+func lineList(ns []int) string {
+	if len(ns) == 1 {
+		return fmt.Sprintf("line %d", ns[0])
+	}
+	var parts []string
+	for i, n := range ns {
+		if i == 10 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(ns)-10))
+			break
+		}
+		parts = append(parts, fmt.Sprint(n))
+	}
+	return "lines " + strings.Join(parts, ", ")
+}

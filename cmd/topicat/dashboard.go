@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/topicat/topicat/sources/nsq"
 	"github.com/topicat/topicat/themes"
 	"github.com/topicat/topicat/tui"
+	"github.com/topicat/topicat/tui/tail"
 )
 
 const configHint = " or name them in a context of the config file (topicat -h)."
@@ -27,6 +29,7 @@ func runDashboard(cmd *cobra.Command, d *deps) error {
 	if len(s.Brokers) == 0 && len(s.Lookupd) == 0 && len(s.NSQD) == 0 {
 		return usageErr("no cluster given: use --brokers (Kafka), --lookupd or --nsqd (NSQ), --context, or try `topicat demo`")
 	}
+	limitMemory(d.env)
 	return dashboard(cmd.Context(), s, "")
 }
 
@@ -137,6 +140,18 @@ func buildSource(s settings, sys sources.System) (built, error) {
 		return built{src: guard(n, s.ReadOnly), run: n.Run, close: func() {}}, nil
 	}
 	return built{}, fmt.Errorf("no source for %q", sys)
+}
+
+// limitMemory keeps the dashboard's memory flat when large messages flow
+// through a tail: its buffer holds 64 MB of them and the stream's fetches up
+// to 32 MB more, and with Go's default pacing the heap would grow to twice
+// that before collecting. A soft limit of twice the buffer plus 32 MB makes
+// the collector run sooner instead; GOMEMLIMIT, when set, wins. The demo,
+// whose process also holds the demo clusters' data, goes without.
+func limitMemory(env func(string) string) {
+	if env("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(2*tail.DefaultMaxBytes + 32<<20)
+	}
 }
 
 func more(n int) string {

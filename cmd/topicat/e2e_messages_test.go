@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/topicat/topicat/sources/kafka/kafkatest"
+	"github.com/topicat/topicat/sources/nsq/nsqtest"
 	"github.com/topicat/topicat/tui/records/recordstest"
 )
 
@@ -185,5 +186,49 @@ func TestEndToEndReadOnlyRefusesProduce(t *testing.T) {
 	term.keys("Enter")
 	term.waitFor("refused: topicat runs read-only")
 	term.keys("q")
+	term.restored(term.exited())
+}
+
+// TestEndToEndTailRidesOutFaults: the leader of a tailed partition stops
+// answering, then an nsqd of a tailed NSQ topic stops: the tail says so while
+// nothing arrives, keeps what it read, and reads on.
+func TestEndToEndTailRidesOutFaults(t *testing.T) {
+	needTmux(t)
+	bin := binary(t)
+	k := kafkatest.NewCluster(t)
+	k.CreateTopics(1, 3, "orders")
+	k.Produce("orders", 3)
+	leader := k.Leader("orders", 0)
+	n := nsqtest.NewCluster(t, 1, 2)
+	for i := range 2 {
+		n.CreateTopic(i, "events")
+	}
+	n.WaitTopic("events", 0, 1)
+
+	term := startTerminal(t, 140, 40, nil, bin, "-b", strings.Join(k.Addrs(), ","), "--lookupd", n.LookupdURLs()[0], "--refresh", "500ms")
+	term.waitFor("Brokers", "up")
+	term.keys(":")
+	term.text("tail orders")
+	term.keys("Enter")
+	term.waitFor("Tail orders", "read 3")
+
+	k.BrokerDown(leader)
+	term.waitFor(fmt.Sprintf("▲ broker %d (127.0.0.1:", leader))
+	k.BrokerUp(leader)
+	k.Produce("orders", 2)
+	term.waitFor("read 5")
+	term.waitFor("no consumer group") // the trouble line gives way once the broker answers
+
+	term.keys("Escape", ":")
+	term.text("tail nsq events")
+	term.keys("Enter")
+	term.waitFor("Tail events", "on 2 nsqd")
+	n.Publish(0, "events", "before")
+	term.waitFor("read 1", "before")
+	n.StopNSQD(1)
+	term.waitFor("▲ nsqd 127.0.0.1:")
+	n.Publish(0, "events", "during")
+	term.waitFor("read 2", "during")
+	term.keys("q", "q")
 	term.restored(term.exited())
 }

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +25,7 @@ var (
 )
 
 // binary builds topicat once per test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "topicat-e2e-")
@@ -50,7 +51,7 @@ var sgrColour = regexp.MustCompile(`\x1b\[(?:[0-9:;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|
 
 // terminal is one tmux session running a command.
 type terminal struct {
-	t      *testing.T
+	t      testing.TB
 	socket string
 	status string // the command's exit status is written here
 }
@@ -70,7 +71,7 @@ func needTmux(t *testing.T) {
 
 // startTerminal runs argv in a w×h tmux pane with env set. After the command
 // exits, the pane stays to show what it left behind.
-func startTerminal(t *testing.T, w, h int, env []string, argv ...string) *terminal {
+func startTerminal(t testing.TB, w, h int, env []string, argv ...string) *terminal {
 	t.Helper()
 	dir := t.TempDir()
 	term := &terminal{t: t, socket: filepath.Join(dir, "tmux.sock"), status: filepath.Join(dir, "status")}
@@ -107,6 +108,25 @@ func (term *terminal) tmux(args ...string) string {
 func (term *terminal) run(args ...string) (string, error) {
 	out, err := exec.Command("tmux", append([]string{"-S", term.socket}, args...)...).CombinedOutput()
 	return string(out), err
+}
+
+// programPID is the process the pane's shell started: the program under test.
+func (term *terminal) programPID() int {
+	term.t.Helper()
+	shell := strings.TrimSpace(term.tmux("display-message", "-p", "-t", "0", "#{pane_pid}"))
+	raw, err := os.ReadFile("/proc/" + shell + "/task/" + shell + "/children")
+	if err != nil {
+		term.t.Fatal(err)
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) == 0 {
+		term.t.Fatalf("the pane's shell %s has no child", shell)
+	}
+	pid, err := strconv.Atoi(fields[0])
+	if err != nil {
+		term.t.Fatal(err)
+	}
+	return pid
 }
 
 func (term *terminal) screen() string { return term.tmux("capture-pane", "-p") }

@@ -127,3 +127,31 @@ func TestTailFatalFetchError(t *testing.T) {
 		t.Errorf("Next after the end = %v, want the same error", err)
 	}
 }
+
+// TestNextWakesOnProblem: while nothing arrives because the only leader is
+// down, Next returns empty-handed once Problem changes, so a caller that
+// shows Problem after each Next shows the trouble without waiting for data.
+func TestNextWakesOnProblem(t *testing.T) {
+	c := kafkatest.NewCluster(t)
+	c.CreateTopics(1, 3, "orders")
+	s := newSource(t, c.Addrs())
+	st := openTail(t, s, sources.TailSpec{Topic: "orders", Range: mustRange(t, "newest")})
+	c.BrokerDown(c.Leader("orders", 0))
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for {
+		recs, err := st.Next(ctx, 10)
+		if err != nil {
+			t.Fatalf("Next: %v (Problem %q)", err, st.Problem())
+		}
+		if len(recs) > 0 {
+			t.Fatalf("records from a partition whose leader is down: %v", recs)
+		}
+		if p := st.Problem(); p != "" {
+			if !strings.Contains(p, "retrying") {
+				t.Fatalf("Problem() = %q", p)
+			}
+			return
+		}
+	}
+}

@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/tui/dialog"
@@ -461,14 +464,17 @@ func (s *Screen) Info() string {
 // SetSize keeps the cursor's row on screen.
 func (s *Screen) SetSize(w, h int) {
 	s.width, s.height = w, h
-	s.top = screen.Window(s.top, s.indexOf(s.cursor), s.rowsIn(h), s.n())
+	s.top = screen.Window(s.top, s.indexOf(s.cursor), s.rowsIn(w, h), s.n())
 	if s.follow {
-		s.top = max(0, s.n()-s.rowsIn(h))
+		s.top = max(0, s.n()-s.rowsIn(w, h))
 	}
 }
 
 // rowsIn is how many records fit under the status lines and the header row.
-func (s *Screen) rowsIn(h int) int { return max(h-3, 0) }
+func (s *Screen) rowsIn(w, h int) int {
+	_, note := s.note(w)
+	return max(h-2-len(note), 0)
+}
 
 // Bindings are the tail's keys.
 func (s *Screen) Bindings() []screen.Binding {
@@ -476,7 +482,7 @@ func (s *Screen) Bindings() []screen.Binding {
 	if s.n() == 0 {
 		empty = "no message is selected"
 	}
-	body := max(s.rowsIn(s.height), 1)
+	body := max(s.rowsIn(s.width, s.height), 1)
 	seek := ""
 	if s.cfg.System == sources.NSQ {
 		seek = "NSQ cannot seek: a tail reads what is published from now on"
@@ -555,22 +561,34 @@ func (s *Screen) copy(asJSON bool) func() tea.Cmd {
 	}
 }
 
+// note is the line under the status: what failed, the trouble being ridden
+// out, or what the stream reads and how; wrapped to two lines at most, so a
+// narrow terminal still says that no consumer group or real channel is used.
+func (s *Screen) note(width int) (lipgloss.Style, []string) {
+	st := s.host.Styles()
+	style, text := st.Muted, safetext.Line(s.describe)
+	switch {
+	case s.failed:
+		style, text = st.Bad, "✖ "+safetext.Line(s.ended)
+	case s.problem != "":
+		style, text = st.Warn, "▲ "+safetext.Line(s.problem)
+	case s.opening:
+		text = "opening…"
+	}
+	lines := strings.Split(ansi.Wrap(text, max(width-2, 10), " "), "\n")
+	return style, lines[:min(len(lines), 2)]
+}
+
 // View draws the status lines, the header row and the visible records.
 func (s *Screen) View(width, height int) string {
 	st := s.host.Styles()
 	lines := make([]string, 0, height)
 	lines = append(lines, screen.Truncate(" "+s.statusLine(), width))
-	switch {
-	case s.failed:
-		lines = append(lines, screen.Truncate(" "+st.Bad.Render("✖ "+safetext.Line(s.ended)), width))
-	case s.problem != "":
-		lines = append(lines, screen.Truncate(" "+st.Warn.Render("▲ "+safetext.Line(s.problem)), width))
-	case s.opening:
-		lines = append(lines, " "+st.Muted.Render("opening…"))
-	default:
-		lines = append(lines, screen.Truncate(" "+st.Muted.Render(safetext.Line(s.describe)), width))
+	style, note := s.note(width)
+	for _, l := range note {
+		lines = append(lines, screen.Truncate(" "+style.Render(l), width))
 	}
-	body := s.rowsIn(height)
+	body := s.rowsIn(width, height)
 	n := s.n()
 	top := max(0, min(s.top, n-body))
 	var shown []*sources.Record

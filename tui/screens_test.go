@@ -514,3 +514,14 @@ func TestHostilePayloadsStayText(t *testing.T) {
 		h.keys("esc")
 	}
 }
+
+func TestProduceFormFitsASmallTerminal(t *testing.T) {
+	h := newHarness(t, 60, 16, nil).fed()
+	h.kafka.answer = func(req sources.Request) sources.Result {
+		return sources.Result{Targets: []sources.TargetResult{{Target: "message 1", Detail: "partition 0 @ offset 7"}}}
+	}
+	h.keys("2", "P")
+	h.typeText("hi")
+	h.keys("ctrl+s")
+	h.untilScreen("✔ partition 0 @ offset 7") // the answer line stays in view
+}

@@ -91,12 +91,12 @@ func New(host screen.Host, sys sources.System, topic string) *Form {
 	f.value.ShowLineNumbers = false
 	f.value.CharLimit = 0
 	f.value.MaxHeight = 0
-	f.value.SetHeight(5)
+	f.value.SetHeight(valueLines)
 	f.headers = textarea.New()
 	f.headers.Placeholder = "one key=value per line (keys may repeat)"
 	f.headers.ShowLineNumbers = false
 	f.headers.CharLimit = 0
-	f.headers.SetHeight(2)
+	f.headers.SetHeight(headerLines)
 	f.key = newInput("none")
 	f.partition = newInput("auto")
 	f.dfer = newInput("none (e.g. 30s: nsqd holds the message that long)")
@@ -116,16 +116,30 @@ func (f *Form) Stop()          {}
 func (f *Form) Typing() bool   { return true }
 
 // Height is what the form needs: the fields and the answer line.
-func (f *Form) Height(int) int {
-	// title, the fields, and up to three lines of answer
+func (f *Form) Height(int) int { return f.lines(valueLines, headerLines) }
+
+// The text areas' heights when there is room.
+const valueLines, headerLines = 5, 2
+
+// lines is the form's height with text areas of v and h lines: the title,
+// the fields, and up to three lines of answer.
+func (f *Form) lines(v, h int) int {
 	if f.sys == sources.NSQ {
-		return 1 + f.value.Height() + 1 + 3
+		return 1 + v + 1 + 3
 	}
-	return 1 + f.value.Height() + 1 + f.headers.Height() + 1 + 3
+	return 1 + v + 1 + h + 1 + 3
 }
 
-// SetSize fits the inputs to the width.
-func (f *Form) SetSize(w, _ int) {
+// SetSize fits the inputs to the width, and in a short terminal gives the
+// text areas fewer lines so the answer line stays in view.
+func (f *Form) SetSize(w, h int) {
+	v, hd := valueLines, headerLines
+	if h < f.lines(v, hd) {
+		hd = 1
+		v = max(1, v-(f.lines(v, hd)-h))
+	}
+	f.value.SetHeight(v)
+	f.headers.SetHeight(hd)
 	f.width = w
 	in := max(w-14, 10)
 	f.value.SetWidth(in)

@@ -134,3 +134,29 @@ func TestTrackErrorsKeepsSince(t *testing.T) {
 		t.Fatalf("since not carried: %+v", cur)
 	}
 }
+
+func TestActionsCarry(t *testing.T) {
+	var got []Produce
+	a := Actions{Produce: func(_ context.Context, p Produce) Result {
+		got = append(got, p)
+		return Result{Targets: []TargetResult{{Target: "message 1", Detail: "partition 0 @ offset 1"}}}
+	}}
+	p := Produce{Topic: "orders"}
+	for _, body := range []Body{p, &p} {
+		res := a.Carry(context.Background(), Request{ID: 7, Body: body})
+		if res.Err != "" || res.Request.ID != 7 || res.Request.Target() != "orders" || len(res.Targets) != 1 {
+			t.Fatalf("Carry(%T) = %+v", body, res)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("handler ran %d times", len(got))
+	}
+	for _, tc := range []struct {
+		a    Actions
+		body Body
+	}{{a, newAction{}}, {Actions{}, p}, {a, (*Produce)(nil)}} {
+		if res := tc.a.Carry(context.Background(), Request{Body: tc.body}); res.Err != ErrUnsupported.Error() {
+			t.Errorf("Carry(%T) without a handler = %+v", tc.body, res)
+		}
+	}
+}

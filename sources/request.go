@@ -113,6 +113,35 @@ type Source interface {
 	Tail(ctx context.Context, spec TailSpec) (Stream, error)
 }
 
+// Actions are the handlers of the actions a source carries out; nil for an
+// action it does not.
+type Actions struct {
+	Produce func(context.Context, Produce) Result
+}
+
+// Carry runs the handler of req's action and stamps the result with the
+// request and how long it took; an action without a handler is ErrUnsupported.
+func (a Actions) Carry(ctx context.Context, req Request) Result {
+	start := time.Now()
+	var res Result
+	if p, ok := req.Body.(*Produce); ok && p != nil { // a body by pointer is the same request
+		req.Body = *p
+	}
+	switch b := req.Body.(type) {
+	case Produce:
+		if a.Produce != nil {
+			res = a.Produce(ctx, b)
+			break
+		}
+		res.Err = ErrUnsupported.Error()
+	default:
+		res.Err = ErrUnsupported.Error()
+	}
+	res.Request = req
+	res.Took = time.Since(start)
+	return res
+}
+
 // ReadOnly wraps a source so that every mutating request is refused before it
 // reaches the cluster.
 func ReadOnly(s Source) Source { return readOnly{s} }

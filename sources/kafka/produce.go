@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -14,23 +13,7 @@ import (
 // Do carries out a request: sources.Produce sends messages; any other action
 // is ErrUnsupported.
 func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
-	start := time.Now()
-	var res sources.Result
-	switch b := req.Body.(type) {
-	case sources.Produce:
-		res = s.produce(ctx, b)
-	case *sources.Produce:
-		if b == nil {
-			res.Err = "produce: empty request"
-			break
-		}
-		res = s.produce(ctx, *b)
-	default:
-		res.Err = sources.ErrUnsupported.Error()
-	}
-	res.Request = req
-	res.Took = time.Since(start)
-	return res
+	return sources.Actions{Produce: s.produce}.Carry(ctx, req)
 }
 
 // produce sends every message and waits for all of them. Result.Err is set

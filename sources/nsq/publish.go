@@ -24,23 +24,7 @@ import (
 // Do carries out a request: publishing (sources.Produce) over nsqd's HTTP
 // API. Other actions are not supported.
 func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
-	start := time.Now()
-	var res sources.Result
-	switch b := req.Body.(type) {
-	case sources.Produce:
-		res = s.publish(ctx, b)
-	case *sources.Produce:
-		if b == nil {
-			res.Err = "empty publish request"
-			break
-		}
-		res = s.publish(ctx, *b)
-	default:
-		res.Err = sources.ErrUnsupported.Error()
-	}
-	res.Request = req
-	res.Took = time.Since(start)
-	return res
+	return sources.Actions{Produce: s.publish}.Carry(ctx, req)
 }
 
 // publish sends the messages to one nsqd that carries the topic: /mpub for

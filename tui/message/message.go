@@ -15,6 +15,7 @@ import (
 	"github.com/topicat/topicat/tui/records"
 	"github.com/topicat/topicat/tui/safetext"
 	"github.com/topicat/topicat/tui/screen"
+	"github.com/topicat/topicat/tui/views"
 )
 
 // Screen shows one message.
@@ -109,7 +110,7 @@ func (s *Screen) build() {
 		field("offset", fmt.Sprint(r.Offset))
 	}
 	if !r.Timestamp.IsZero() {
-		field("time", r.Timestamp.UTC().Format("2006-01-02 15:04:05.000 UTC")+" ("+ago(s.host.Now().Sub(r.Timestamp))+")")
+		field("time", r.Timestamp.UTC().Format("2006-01-02 15:04:05.000 UTC")+" ("+when(s.host.Now().Sub(r.Timestamp))+")")
 	}
 	field("size", fmt.Sprintf("key %s · value %s · %s", records.HumanBytes(int64(len(r.Key))), records.HumanBytes(int64(len(r.Value))), screen.Plural(len(r.Headers), "header")))
 	if s.sys == sources.Kafka {
@@ -211,16 +212,10 @@ func defuse(b []byte) []byte {
 	return out
 }
 
-func ago(d time.Duration) string {
-	switch {
-	case d < 0:
+// when says how long ago d was, as the panes do.
+func when(d time.Duration) string {
+	if d < 0 {
 		return "in the future"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%dm ago", int(d.Hours()), int(d.Minutes())%60)
 	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	return views.Ago(d) + " ago"
 }

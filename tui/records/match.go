@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/tui/safetext"
 )
 
 // Matcher is the tail's filter. It looks at the key, the value, and each
@@ -146,7 +147,7 @@ func containsFold[T string | []byte](h T, needle []byte, first []rune) bool {
 			}
 		} else if !utf8.RuneStart(c) {
 			continue
-		} else if r, _ := decode(h[i:]); !slices.Contains(first, r) {
+		} else if r, _ := safetext.DecodeRune(h[i:]); !slices.Contains(first, r) {
 			continue
 		}
 		if hasPrefixFold(h[i:], needle) {
@@ -162,7 +163,7 @@ func hasPrefixFold[T string | []byte](h T, needle []byte) bool {
 		if i >= len(h) {
 			return false
 		}
-		r1, n1 := decode(h[i:])
+		r1, n1 := safetext.DecodeRune(h[i:])
 		r2, n2 := utf8.DecodeRune(needle[j:])
 		if r1 == utf8.RuneError && n1 <= 1 || !equalFold(r1, r2) {
 			return false

@@ -110,20 +110,6 @@ func unixMilli(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// decode is utf8.DecodeRune for a string or a byte slice.
-func decode[T string | []byte](s T) (rune, int) {
-	if s[0] < utf8.RuneSelf {
-		return rune(s[0]), 1
-	}
-	switch v := any(s).(type) {
-	case string:
-		return utf8.DecodeRuneInString(v)
-	case []byte:
-		return utf8.DecodeRune(v)
-	}
-	panic("unreachable")
-}
-
 // validUTF8 is utf8.Valid for a string or a byte slice.
 func validUTF8[T string | []byte](b T) bool {
 	switch v := any(b).(type) {

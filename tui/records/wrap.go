@@ -80,7 +80,7 @@ func (w *wrapper) escape(raw []byte) {
 			i++
 			continue
 		}
-		r, size := decode(raw[i:])
+		r, size := safetext.DecodeRune(raw[i:])
 		start := len(w.safe)
 		w.safe = safetext.AppendLine(w.safe, raw[i:i+size])
 		if size == 1 && r >= 0x80 || !safetext.Safe(r) {

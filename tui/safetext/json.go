@@ -42,7 +42,7 @@ func AppendJSONString[T string | []byte](dst []byte, s T) []byte {
 			i++
 			continue
 		}
-		r, size := decodeRune(s[i:])
+		r, size := DecodeRune(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, `\ufffd`...)

@@ -32,7 +32,7 @@ func AppendLine[T string | []byte](dst []byte, s T) []byte {
 			i = j
 			continue
 		}
-		r, size := decodeRune(s[i:])
+		r, size := DecodeRune(s[i:])
 		if r == utf8.RuneError && size <= 1 {
 			dst = appendHexByte(dst, s[i])
 			i++
@@ -76,8 +76,8 @@ func plainASCII(s string) bool {
 	return true
 }
 
-// decodeRune is utf8.DecodeRune for either a string or a byte slice.
-func decodeRune[T string | []byte](s T) (rune, int) {
+// DecodeRune is utf8.DecodeRune for either a string or a byte slice.
+func DecodeRune[T string | []byte](s T) (rune, int) {
 	if s[0] < utf8.RuneSelf {
 		return rune(s[0]), 1
 	}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -38,8 +37,7 @@ type Screen struct {
 	sortCol     int
 	desc        bool
 
-	filtering bool
-	input     textinput.Model
+	line screen.Filter // the / input
 
 	width, height int
 }
@@ -55,10 +53,8 @@ var (
 // New makes a table screen for a view and its argument ("" for none); an
 // argument to a view that takes none filters its rows.
 func New(host screen.Host, v *views.View, arg string) *Screen {
-	in := textinput.New()
-	in.Prompt = ""
-	in.CharLimit = 200
-	s := &Screen{host: host, view: v, arg: arg, sortCol: -1, input: in}
+	s := &Screen{host: host, view: v, arg: arg, sortCol: -1}
+	s.line = screen.NewFilter("", func(f string) error { s.setFilter(f); return nil })
 	if v.Arg == "" {
 		s.arg, s.filter = "", arg
 	}
@@ -83,15 +79,10 @@ func (s *Screen) Start() tea.Cmd { return nil }
 func (s *Screen) Stop()          {}
 
 // Typing reports whether the filter input has the keys.
-func (s *Screen) Typing() bool { return s.filtering }
+func (s *Screen) Typing() bool { return s.line.Active() }
 
 // Prompt is the filter being typed, for the footer.
-func (s *Screen) Prompt() (string, bool) {
-	if !s.filtering {
-		return "", false
-	}
-	return s.host.Styles().Prompt.Render("/") + s.input.View(), true
-}
+func (s *Screen) Prompt() (string, bool) { return s.line.Prompt(s.host.Styles()) }
 
 // Info is the row count, filter and sort, for the breadcrumb line.
 func (s *Screen) Info() string {
@@ -133,7 +124,7 @@ func (s *Screen) Bindings() []screen.Binding {
 		{Keys: []string{"pgdown", "ctrl+d", "ctrl+f", "space"}, Label: "ctrl+d", Help: "page down", Run: s.moveBy(body)},
 		{Keys: []string{"home", "g"}, Label: "g", Help: "first row", Run: func() tea.Cmd { s.cursor = 0; return nil }},
 		{Keys: []string{"end", "G"}, Label: "G", Help: "last row", Run: s.moveBy(len(s.rows))},
-		{Keys: []string{"/"}, Help: "filter rows", Footer: true, Run: s.startFilter},
+		{Keys: []string{"/"}, Help: "filter rows", Footer: true, Run: func() tea.Cmd { return s.line.Open(s.filter) }},
 	}
 	if s.filter != "" {
 		bs = append(bs, screen.Binding{Keys: []string{"esc"}, Help: "clear filter", Footer: true, Run: func() tea.Cmd { s.setFilter(""); return nil }})
@@ -164,13 +155,6 @@ func (s *Screen) noRow() string {
 
 func (s *Screen) moveBy(n int) func() tea.Cmd {
 	return func() tea.Cmd { s.move(n); return nil }
-}
-
-func (s *Screen) startFilter() tea.Cmd {
-	s.filtering = true
-	s.input.SetValue(s.filter)
-	s.input.CursorEnd()
-	return s.input.Focus()
 }
 
 func (s *Screen) open() tea.Cmd {
@@ -217,37 +201,18 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 			s.move(3)
 		}
 	case tea.KeyPressMsg:
-		if !s.filtering {
-			if t := msg.Text; len(t) == 1 && t[0] >= 'A' && t[0] <= 'Z' {
-				s.host.Notify(fmt.Sprintf("no column sorts with %s here (? lists the letters)", t))
-			}
-			return nil
+		if s.line.Active() {
+			return s.line.Update(msg)
 		}
-		switch msg.String() {
-		case "esc":
-			s.filtering = false
-			s.input.Blur()
-			s.setFilter("")
-			return nil
-		case "enter":
-			s.filtering = false
-			s.input.Blur()
-			return nil
+		if t := msg.Text; len(t) == 1 && t[0] >= 'A' && t[0] <= 'Z' {
+			s.host.Notify(fmt.Sprintf("no column sorts with %s here (? lists the letters)", t))
 		}
-		return s.typed(msg)
 	case tea.PasteMsg:
-		if s.filtering {
-			return s.typed(msg)
+		if s.line.Active() {
+			return s.line.Update(msg)
 		}
 	}
 	return nil
-}
-
-func (s *Screen) typed(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	s.input, cmd = s.input.Update(msg)
-	s.setFilter(s.input.Value())
-	return cmd
 }
 
 // apply filters and sorts the rows and puts the cursor back on key if it is still there.

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -80,8 +79,7 @@ type Screen struct {
 	filter  string
 	matches []uint64 // seqs that match the filter, ascending; used when matcher != nil
 
-	filtering bool
-	input     textinput.Model
+	line screen.Filter // the / input
 
 	cursor uint64 // the selected record's seq
 	top    int    // index of the first row on screen
@@ -142,10 +140,8 @@ func New(host screen.Host, cfg Config) *Screen {
 			cfg.Start = "newest"
 		}
 	}
-	in := textinput.New()
-	in.Prompt = ""
-	in.CharLimit = 500
-	s := &Screen{host: host, cfg: cfg, ring: records.NewRing(cfg.MaxCount, cfg.MaxBytes), input: in, follow: true}
+	s := &Screen{host: host, cfg: cfg, ring: records.NewRing(cfg.MaxCount, cfg.MaxBytes), follow: true}
+	s.line = screen.NewFilter("text matches key, value, headers; ~regex; enter keeps, esc clears", s.setFilter)
 	r, err := sources.ParseRange(cfg.Start, time.Now())
 	if err != nil {
 		s.ended, s.failed = err.Error(), true
@@ -272,25 +268,9 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 		case tea.MouseWheelDown:
 			s.moveBy(3)()
 		}
-	case tea.KeyPressMsg:
-		if !s.filtering {
-			return nil
-		}
-		switch msg.String() {
-		case "esc":
-			s.filtering = false
-			s.input.Blur()
-			s.setFilter("")
-			return nil
-		case "enter":
-			s.filtering = false
-			s.input.Blur()
-			return nil
-		}
-		return s.typed(msg)
-	case tea.PasteMsg:
-		if s.filtering {
-			return s.typed(msg)
+	case tea.KeyPressMsg, tea.PasteMsg:
+		if s.line.Active() {
+			return s.line.Update(msg)
 		}
 	}
 	return nil
@@ -423,34 +403,11 @@ func (s *Screen) setFilter(expr string) error {
 	return nil
 }
 
-func (s *Screen) typed(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	s.input, cmd = s.input.Update(msg)
-	if err := s.setFilter(s.input.Value()); err != nil {
-		s.input.Err = err
-	} else {
-		s.input.Err = nil
-	}
-	return cmd
-}
-
 // Typing reports whether the filter input has the keys.
-func (s *Screen) Typing() bool { return s.filtering }
+func (s *Screen) Typing() bool { return s.line.Active() }
 
 // Prompt is the filter being typed, for the footer.
-func (s *Screen) Prompt() (string, bool) {
-	if !s.filtering {
-		return "", false
-	}
-	st := s.host.Styles()
-	line := st.Prompt.Render("/") + s.input.View()
-	if s.input.Err != nil {
-		line += "  " + st.Bad.Render(safetext.Line(s.input.Err.Error()))
-	} else {
-		line += "  " + st.Muted.Render("text matches key, value, headers; ~regex; enter keeps, esc clears")
-	}
-	return line, true
-}
+func (s *Screen) Prompt() (string, bool) { return s.line.Prompt(s.host.Styles()) }
 
 // Info is the buffer's state for the breadcrumb line.
 func (s *Screen) Info() string {
@@ -508,12 +465,7 @@ func (s *Screen) Bindings() []screen.Binding {
 		}},
 		{Keys: []string{"space"}, Help: "pause/resume reading", Footer: true, Run: s.togglePause},
 		{Keys: []string{"enter"}, Help: "open message", Footer: true, Disabled: empty, Run: s.openSelected},
-		{Keys: []string{"/"}, Help: "filter", Footer: true, Run: func() tea.Cmd {
-			s.filtering = true
-			s.input.SetValue(s.filter)
-			s.input.CursorEnd()
-			return s.input.Focus()
-		}},
+		{Keys: []string{"/"}, Help: "filter", Footer: true, Run: func() tea.Cmd { return s.line.Open(s.filter) }},
 		{Keys: []string{"y"}, Help: "copy value", Footer: true, Disabled: empty, Run: s.copy(false)},
 		{Keys: []string{"Y"}, Help: "copy message as JSON", Disabled: empty, Run: s.copy(true)},
 		{Keys: []string{"s"}, Help: "save as JSON lines", Footer: true, Disabled: empty, Run: s.save},

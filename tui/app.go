@@ -47,6 +47,9 @@ type Session struct {
 	Kafka, NSQ sources.Source
 	// KafkaHint and NSQHint say how to configure a missing system.
 	KafkaHint, NSQHint string
+	// Close stops the session's sources; nil when the caller stops them.
+	// It runs off the UI, after every screen of the session has stopped.
+	Close func()
 	// Gen is set by the model when the session starts.
 	Gen uint64
 }
@@ -392,6 +395,39 @@ func (m *Model) run(b screen.Binding) tea.Cmd {
 
 func (m *Model) switchTab(i int) {
 	m.active = (i + len(m.tabs)) % len(m.tabs)
+}
+
+// Switch replaces the session: every screen of the old one stops (its tails
+// close), the old sources are closed off the UI, the data and requests in
+// flight are forgotten, and the tabs start over on the new session's first
+// system. Anything the old session still sends is dropped by generation.
+func (m *Model) Switch(s *Session) tea.Cmd {
+	old := m.session
+	m.stopAll()
+	s.Gen = old.Gen + 1
+	m.session = s
+	m.data = views.Data{}
+	m.dataGen++
+	m.seen = map[screen.Screen]int{}
+	m.pending = map[uint64]sources.Request{}
+	m.paused = false
+	m.mode = modeNormal
+	for _, t := range m.tabs { // the tables start afresh: no filter or sort of another cluster
+		t.stack = []screen.Screen{table.New(m, m.findView(t.system, t.name), "")}
+	}
+	m.active = 0
+	if s.Kafka == nil && s.NSQ != nil {
+		m.active = slices.IndexFunc(m.tabs, func(t *tab) bool { return t.system == sources.NSQ })
+	}
+	m.message = "switched to " + s.Label
+	cmds := []tea.Cmd{}
+	for _, src := range s.Sources() {
+		cmds = append(cmds, wait(s.Gen, src))
+	}
+	if old.Close != nil {
+		cmds = append(cmds, func() tea.Msg { old.Close(); return nil })
+	}
+	return tea.Batch(cmds...)
 }
 
 // Run starts the dashboard on the terminal and returns when the user quits or ctx ends.

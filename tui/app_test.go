@@ -59,6 +59,8 @@ func TestCommandMode(t *testing.T) {
 		{"nonsense", []string{`unknown view "nonsense"`}},
 		{"partitions", []string{":partitions needs TOPIC"}},
 		{"tail orders", []string{"KAFKA Topics › Tail orders"}},
+		{"tail orders 0,2-3", []string{"KAFKA Topics › Tail orders [0,2-3]", "partitions 0,2-3"}},
+		{"tail orders x", []string{`"x" is not a partition number`}},
 		{"tail nsq events", []string{"NSQ Topics › Tail events"}},
 	}
 	for _, tc := range tests {

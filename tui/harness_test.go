@@ -199,8 +199,13 @@ func (h *harness) start(cmd tea.Cmd) {
 		return
 	}
 	go func() {
-		msg := cmd()
-		if msg != nil {
+		switch msg := cmd().(type) {
+		case nil:
+		case tea.BatchMsg:
+			for _, c := range msg {
+				h.start(c)
+			}
+		default:
 			h.inbox <- msg
 		}
 	}()
@@ -214,12 +219,6 @@ func (h *harness) until(what string, cond func() bool) {
 	for !cond() {
 		select {
 		case msg := <-h.inbox:
-			if batch, ok := msg.(tea.BatchMsg); ok {
-				for _, c := range batch {
-					h.start(c)
-				}
-				continue
-			}
 			h.sendAndRun(msg)
 		case <-deadline:
 			h.t.Fatalf("waited 30s for %s; screen:\n%s", what, h.screen())

@@ -167,7 +167,7 @@ func (m *Model) systemOnScreen() sources.System {
 	return ""
 }
 
-// topicCommand is ":tail [kafka|nsq] TOPIC" and ":produce [kafka|nsq] TOPIC".
+// topicCommand is ":tail [kafka|nsq] TOPIC [PARTITIONS]" and ":produce [kafka|nsq] TOPIC".
 func (m *Model) topicCommand(verb string, words []string) tea.Cmd {
 	sys := m.systemOnScreen()
 	if len(words) > 0 {
@@ -186,8 +186,21 @@ func (m *Model) topicCommand(verb string, words []string) tea.Cmd {
 			return nil
 		}
 	}
+	var partitions []int32
+	if verb == "tail" && len(words) == 2 && sys == sources.Kafka {
+		ps, err := sources.ParsePartitions(words[1])
+		if err != nil {
+			m.message = err.Error()
+			return nil
+		}
+		partitions, words = ps, words[:1]
+	}
 	if len(words) != 1 {
-		m.message = fmt.Sprintf(":%s needs one topic: :%s [kafka|nsq] TOPIC", verb, verb)
+		usage := "[kafka|nsq] TOPIC"
+		if verb == "tail" {
+			usage += " [PARTITIONS]"
+		}
+		m.message = fmt.Sprintf(":%s needs one topic: :%s %s", verb, verb, usage)
 		return nil
 	}
 	// Above the system's topics, where t and P would have been pressed.
@@ -195,7 +208,7 @@ func (m *Model) topicCommand(verb string, words []string) tea.Cmd {
 	m.switchTab(home)
 	m.clearStack(m.tabs[home])
 	if verb == "tail" {
-		return m.OpenTail(sys, words[0], nil)
+		return m.OpenTail(sys, words[0], partitions)
 	}
 	return m.run(screen.Binding{Help: "produce", Mutating: true, Run: func() tea.Cmd { return m.OpenProduce(sys, words[0]) }})
 }

@@ -525,3 +525,37 @@ func TestProduceFormFitsASmallTerminal(t *testing.T) {
 	h.keys("ctrl+s")
 	h.untilScreen("✔ partition 0 @ offset 7") // the answer line stays in view
 }
+
+// TestSwitchSessionDropsTheOld: a context switch stops the old session's
+// screens and tails, closes its sources, and drops whatever it still sends.
+func TestSwitchSessionDropsTheOld(t *testing.T) {
+	h := newHarness(t, 120, 30, nil).fed()
+	st := openTail(t, h)
+	oldTop := h.m.top()
+	closed := make(chan struct{})
+	h.m.session.Close = func() { close(closed) }
+
+	k2 := &fakeSource{system: sources.Kafka}
+	h.start(h.m.Switch(&Session{Label: "staging", Kafka: k2}))
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the old session was not closed")
+	}
+	if !st.isClosed() {
+		t.Fatal("the old session's tail stream is still open")
+	}
+	s := h.screen()
+	mustContain(t, s, "staging", "KAFKA Brokers", "connecting to kafka…", "switched to staging")
+	mustNotContain(t, s, "prod-eu", "Tail orders")
+
+	// The old session's snapshot, result and screen messages are dropped.
+	h.send(snapshotMsg{1, h.kafka, kafkaSnap()})
+	h.send(requestDoneMsg{gen: 1, to: oldTop, res: sources.Result{Err: "from the old session"}})
+	s = h.screen()
+	mustContain(t, s, "connecting to kafka…")
+	mustNotContain(t, s, "from the old session")
+	// The new one's are taken.
+	h.send(snapshotMsg{2, k2, kafkaSnap()})
+	mustContain(t, h.screen(), "10.0.0.1:9092")
+}

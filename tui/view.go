@@ -327,7 +327,7 @@ func (m *Model) help(h int) string {
 		}
 		cmds = append(cmds, name)
 	}
-	cmds = append(cmds, ":kafka", ":nsq", ":nsq topics", ":tail TOPIC", ":produce TOPIC", ":quit")
+	cmds = append(cmds, ":kafka", ":nsq", ":nsq topics", ":tail TOPIC [PARTITIONS]", ":produce TOPIC", ":quit")
 	lines = append(lines, wrapWords(cmds, m.width-2)...)
 	lines = append(lines, "", st.Muted.Render("? or esc closes this help · ! changes the cluster"))
 	for i := range lines {

@@ -94,6 +94,30 @@ func TestGetAgainstRealClusters(t *testing.T) {
 			t.Fatalf("table not filtered:\n%s", out)
 		}
 	})
+	t.Run("json escapes C1 and bidi characters in names", func(t *testing.T) {
+		evil := "evil\u009b2J\u202eredrum\x1b]0;t\x07"
+		k.Commit(evil, map[string]map[int32]int64{"orders": {0: 1}})
+		out, errOut, code := runCLI(t, "get", "groups", "-b", brokers, "-o", "json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		for _, raw := range []string{"\u009b", "\u202e", "\x1b", "\x07"} {
+			if strings.Contains(out, raw) {
+				t.Fatalf("raw %q in -o json:\n%s", raw, out)
+			}
+		}
+		var groups []struct{ ID string }
+		if err := json.Unmarshal([]byte(out), &groups); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, g := range groups {
+			found = found || g.ID == evil
+		}
+		if !found {
+			t.Fatalf("the group's id does not decode back to itself:\n%s", out)
+		}
+	})
 	t.Run("brokers table", func(t *testing.T) {
 		out, errOut, code := runCLI(t, "get", "brokers", "-b", brokers)
 		if code != 0 {

@@ -42,9 +42,6 @@ type Range struct {
 	HasEnd bool
 }
 
-// Bounded reports whether the read stops on its own.
-func (r Range) Bounded() bool { return r.HasEnd }
-
 // OnlyNew reports whether the range reads only what arrives from now on, the
 // one start NSQ can offer.
 func (r Range) OnlyNew() bool { return r.Start.Kind == PosNewest && !r.HasEnd }
@@ -177,10 +174,13 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 		return now.Add(d), nil
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n >= 1e12 { // 13 digits and more: milliseconds
+		switch {
+		case n >= 1e12: // 13 digits and more: milliseconds
 			return time.UnixMilli(n), nil
+		case n >= 1e9: // 10 digits: seconds, 2001 on
+			return time.Unix(n, 0), nil
 		}
-		return time.Unix(n, 0), nil
+		return time.Time{}, fmt.Errorf("@%s: a Unix time has 10 digits (seconds) or 13 (ms); for a date write 2026-11-26", s)
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {

@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,8 @@ func TestParseRangeErrors(t *testing.T) {
 		{"-10m", "a time needs @"},
 		{"+x", "want a count after +"},
 		{"@yesterday", "not a time"},
+		{"@2026", "a Unix time has 10 digits"},
+		{"@20261126", "for a date write 2026-11-26"},
 		{"@-5x", "not a duration"},
 		{"10:", "nothing after the colon"},
 		{"10:oldest", "cannot end at the oldest"},
@@ -128,6 +131,40 @@ func TestParsePartitions(t *testing.T) {
 		}
 		if got := FormatPartitions(ps); got != tc.want {
 			t.Errorf("ParsePartitions(%q) = %v (%s), want %s", tc.in, ps, got, tc.want)
+		}
+	}
+}
+
+func TestPickSystem(t *testing.T) {
+	only := func(ss ...System) func(System) bool {
+		return func(s System) bool { return slices.Contains(ss, s) }
+	}
+	tests := []struct {
+		words      []string
+		configured func(System) bool
+		prefer     System
+		want       System
+		rest       []string
+		err        string
+	}{
+		{[]string{"orders"}, only(Kafka), "", Kafka, []string{"orders"}, ""},
+		{[]string{"nsq", "events"}, only(Kafka, NSQ), Kafka, NSQ, []string{"events"}, ""},
+		{[]string{"nsq", "orders"}, only(Kafka), "", "", nil, "nsq is not configured"},
+		{[]string{"orders"}, only(Kafka, NSQ), "", "", nil, "name one, kafka or nsq"},
+		{[]string{"orders"}, only(Kafka, NSQ), NSQ, NSQ, []string{"orders"}, ""},
+		{[]string{"orders"}, only(NSQ), Kafka, NSQ, []string{"orders"}, ""},
+		{[]string{"orders"}, only(), "", "", nil, "no cluster is configured"},
+	}
+	for _, tc := range tests {
+		got, rest, err := PickSystem(tc.words, tc.configured, tc.prefer)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("PickSystem(%v) error %v, want %q", tc.words, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want || !slices.Equal(rest, tc.rest) {
+			t.Errorf("PickSystem(%v) = %s %v %v, want %s %v", tc.words, got, rest, err, tc.want, tc.rest)
 		}
 	}
 }

@@ -166,6 +166,11 @@ type Produce struct {
 	Acks Acks
 	// Defer asks nsqd to hold each message this long before delivering it (NSQ only).
 	Defer time.Duration
+	// CreateTopic lets an NSQ publish create a topic no nsqd carries yet
+	// (nsqd creates it on the first message); without it an unknown topic is
+	// refused, so a typo does not make a topic. Kafka topics are never
+	// created by a produce.
+	CreateTopic bool
 }
 
 func (p Produce) Action() Action { return ActionProduce }

@@ -260,6 +260,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return wait(msg.gen, msg.src)
 	case routedMsg:
 		if msg.gen != m.session.Gen || !m.alive(msg.to) {
+			if d, ok := msg.msg.(screen.Discarder); ok {
+				go d.Discard()
+			}
 			return nil
 		}
 		return msg.to.Update(msg.msg)

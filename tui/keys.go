@@ -169,46 +169,38 @@ func (m *Model) systemOnScreen() sources.System {
 
 // topicCommand is ":tail [kafka|nsq] TOPIC [PARTITIONS]" and ":produce [kafka|nsq] TOPIC".
 func (m *Model) topicCommand(verb string, words []string) tea.Cmd {
-	sys := m.systemOnScreen()
-	if len(words) > 0 {
-		if w := sources.System(words[0]); w == sources.Kafka || w == sources.NSQ {
-			sys, words = w, words[1:]
-		}
+	usage := fmt.Sprintf(":%s [kafka|nsq] TOPIC", verb)
+	if verb == "tail" {
+		usage += " [PARTITIONS]"
 	}
-	if sys == "" || !m.configured(sys) {
-		switch {
-		case m.configured(sources.Kafka) && !m.configured(sources.NSQ):
-			sys = sources.Kafka
-		case m.configured(sources.NSQ) && !m.configured(sources.Kafka):
-			sys = sources.NSQ
-		case sys == "":
-			m.message = fmt.Sprintf(":%s needs a system here: :%s kafka TOPIC or :%s nsq TOPIC", verb, verb, verb)
-			return nil
-		}
+	sys, words, err := sources.PickSystem(words, m.configured, m.systemOnScreen())
+	if err != nil {
+		m.message = fmt.Sprintf(":%s: %v (%s)", verb, err, usage)
+		return nil
 	}
 	var partitions []int32
 	if verb == "tail" && len(words) == 2 && sys == sources.Kafka {
-		ps, err := sources.ParsePartitions(words[1])
-		if err != nil {
+		if partitions, err = sources.ParsePartitions(words[1]); err != nil {
 			m.message = err.Error()
 			return nil
 		}
-		partitions, words = ps, words[:1]
+		words = words[:1]
 	}
 	if len(words) != 1 {
-		usage := "[kafka|nsq] TOPIC"
-		if verb == "tail" {
-			usage += " [PARTITIONS]"
-		}
-		m.message = fmt.Sprintf(":%s needs one topic: :%s %s", verb, verb, usage)
+		m.message = fmt.Sprintf(":%s needs one topic: %s", verb, usage)
 		return nil
 	}
-	// Above the system's topics, where t and P would have been pressed.
+	if verb == "produce" && m.session.ReadOnly {
+		m.message = "✖ produce: " + sources.ErrReadOnly.Error()
+		return nil
+	}
+	// Above the system's topics, where t and P would have been pressed; the
+	// command is checked before anything on that tab is closed.
 	home := slices.IndexFunc(m.tabs, func(tb *tab) bool { return tb.system == sys && tb.name == "topics" })
 	m.switchTab(home)
 	m.clearStack(m.tabs[home])
 	if verb == "tail" {
 		return m.OpenTail(sys, words[0], partitions)
 	}
-	return m.run(screen.Binding{Help: "produce", Mutating: true, Run: func() tea.Cmd { return m.OpenProduce(sys, words[0]) }})
+	return m.OpenProduce(sys, words[0])
 }

@@ -72,9 +72,7 @@ func TestTailFromATopicRow(t *testing.T) {
 
 	// Popping the tail closes its stream.
 	h.keys("esc")
-	if !st.isClosed() {
-		t.Fatal("the stream is still open after the tail screen closed")
-	}
+	h.until("the stream to close", st.isClosed)
 	mustContain(t, h.screen(), "KAFKA Topics")
 }
 
@@ -138,6 +136,13 @@ func TestTailRingDropsOldest(t *testing.T) {
 	}
 	s := h.untilScreen("read 300")
 	mustContain(t, s, "200 dropped from the buffer", "100 kept")
+	// A new start point starts the count of what was dropped afresh.
+	h.keys("o")
+	h.sendAndRun(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	h.typeText("newest")
+	h.keys("enter")
+	h.until("a second stream", func() bool { h.kafka.mu.Lock(); defer h.kafka.mu.Unlock(); return len(h.kafka.streams) == 2 })
+	mustNotContain(t, h.screen(), "dropped")
 }
 
 func TestTailFilter(t *testing.T) {
@@ -230,9 +235,7 @@ func TestTailSaveCopyAndSeek(t *testing.T) {
 	h.typeText("oldest:+5")
 	h.keys("enter")
 	h.until("a second stream", func() bool { h.kafka.mu.Lock(); defer h.kafka.mu.Unlock(); return len(h.kafka.streams) == 2 })
-	if !st.isClosed() {
-		t.Fatal("the first stream stayed open after seeking")
-	}
+	h.until("the first stream to close", st.isClosed)
 	if got := h.kafka.tails[1].Range.String(); got != "oldest:+5" {
 		t.Fatalf("second tail from %q", got)
 	}
@@ -542,9 +545,7 @@ func TestSwitchSessionDropsTheOld(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the old session was not closed")
 	}
-	if !st.isClosed() {
-		t.Fatal("the old session's tail stream is still open")
-	}
+	h.until("the old session's tail stream to close", st.isClosed)
 	s := h.screen()
 	mustContain(t, s, "staging", "KAFKA Brokers", "connecting to kafka…", "switched to staging")
 	mustNotContain(t, s, "prod-eu", "Tail orders")
@@ -558,4 +559,62 @@ func TestSwitchSessionDropsTheOld(t *testing.T) {
 	// The new one's are taken.
 	h.send(snapshotMsg{2, k2, kafkaSnap()})
 	mustContain(t, h.screen(), "10.0.0.1:9092")
+}
+
+// TestTailPoppedWhileOpeningClosesItsStream: a stream that opens after its
+// screen is gone is closed, not leaked.
+func TestTailPoppedWhileOpeningClosesItsStream(t *testing.T) {
+	h := newHarness(t, 120, 30, nil).fed()
+	h.keys("2", "down")
+	h.send(keyPress("t"))
+	open := h.lastCmd // the tail's Start: opening the stream
+	h.send(keyPress("esc"))
+	h.sendAndRun(open())
+	st := h.kafka.stream(t, 0)
+	h.until("the orphaned stream to close", st.isClosed)
+}
+
+// TestTopicCommandsNeverSwapTheSystem: a system named that is not configured
+// is refused, not replaced by the one that is; nothing on the tabs closes.
+func TestTopicCommandsNeverSwapTheSystem(t *testing.T) {
+	h := newHarness(t, 120, 30, func(o *Options) { o.NSQ = nil }).fed()
+	h.keys("2", "t")
+	h.untilScreen("Tail audit-log")
+	for _, cmd := range []string{"produce nsq orders", "tail nsq orders", "tail", "produce a b"} {
+		h.keys(":")
+		h.typeText(cmd)
+		h.keys("enter")
+		s := h.screen()
+		mustNotContain(t, s, "Produce to")
+		mustContain(t, s, "Tail audit-log")
+	}
+	h.keys(":")
+	h.typeText("produce nsq orders")
+	h.keys("enter")
+	mustContain(t, h.screen(), ":produce: nsq is not configured")
+}
+
+// TestTopicNamesInBindingsStayText: a binding's help names the topic; the
+// footer and the help show it made safe.
+func TestTopicNamesInBindingsStayText(t *testing.T) {
+	h := newHarness(t, 160, 40, nil).fed()
+	h.m.OpenTail(sources.Kafka, "evil\x1b]0;pwned\x07\x1b[2J", nil)
+	for _, k := range []string{"", "?"} {
+		if k != "" {
+			h.keys(k)
+		}
+		raw := h.m.View().Content
+		if strings.Contains(raw, "\x1b]0;") || strings.Contains(raw, "\x1b[2J") || strings.Contains(raw, "\x07") {
+			t.Fatalf("a raw escape from a topic name reached the view (after %q)", k)
+		}
+	}
+	mustContain(t, h.screen(), `produce to evil\x1b]0;pwned\x07\x1b[2J`)
+}
+
+func TestLongFilterErrorsFitTheFooter(t *testing.T) {
+	h := newHarness(t, 80, 24, nil).fed()
+	openTail(t, h)
+	h.keys("/")
+	h.typeText("~(order_id|customer")
+	h.screen() // the width check of every line
 }

@@ -245,7 +245,7 @@ func (m *Model) footer() string {
 	}
 	if p, ok := m.top().(screen.Prompter); ok && m.dialog() == nil {
 		if line, ok := p.Prompt(); ok {
-			return line
+			return screen.Truncate(line, m.width)
 		}
 	}
 	// Help and the command line lead, whatever the screen: a narrow terminal cuts the end.
@@ -259,7 +259,8 @@ func (m *Model) footer() string {
 			continue
 		}
 		seen[k] = true
-		hints = append(hints, st.Accent.Render(k)+" "+st.Muted.Render(b.Help))
+		// A binding's help may name a topic: made safe like every name.
+		hints = append(hints, st.Accent.Render(k)+" "+st.Muted.Render(safetext.Line(b.Help)))
 	}
 	line := strings.Join(hints, "  ")
 	if n := len(m.pending); n > 0 {
@@ -288,7 +289,7 @@ func (m *Model) help(h int) string {
 	half := (m.width - 2) / 2
 	for _, b := range m.keysOnView() {
 		if b.Group == screen.GroupSort {
-			sorts = append(sorts, st.Accent.Render(b.Key())+" "+b.Help)
+			sorts = append(sorts, st.Accent.Render(b.Key())+" "+safetext.Line(b.Help))
 			continue
 		}
 		id := b.Key() + b.Help
@@ -296,12 +297,12 @@ func (m *Model) help(h int) string {
 			continue
 		}
 		seen[id] = true
-		desc := b.Help
+		desc := safetext.Line(b.Help)
 		switch {
 		case b.Mutating && m.session.ReadOnly:
 			desc += st.Muted.Render(" (refused: read-only)")
 		case b.Disabled != "":
-			desc += st.Muted.Render(" (" + b.Disabled + ")")
+			desc += st.Muted.Render(" (" + safetext.Line(b.Disabled) + ")")
 		case b.Mutating:
 			desc += st.Warn.Render(" !")
 		}
@@ -327,7 +328,7 @@ func (m *Model) help(h int) string {
 		}
 		cmds = append(cmds, name)
 	}
-	cmds = append(cmds, ":kafka", ":nsq", ":nsq topics", ":tail TOPIC [PARTITIONS]", ":produce TOPIC", ":quit")
+	cmds = append(cmds, ":kafka", ":nsq", ":nsq topics", ":tail [kafka|nsq] TOPIC [PARTITIONS]", ":produce [kafka|nsq] TOPIC", ":quit")
 	lines = append(lines, wrapWords(cmds, m.width-2)...)
 	lines = append(lines, "", st.Muted.Render("? or esc closes this help · ! changes the cluster"))
 	for i := range lines {

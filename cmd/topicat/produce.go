@@ -23,7 +23,7 @@ type produceOptions struct {
 	partition            int32
 	codec, acks          string
 	deferFor             time.Duration
-	whole, quiet         bool
+	whole, quiet, create bool
 	keySet, partitionSet bool
 }
 
@@ -41,7 +41,8 @@ exit status is 1. Refused before anything is read under --read-only.
 
 Kafka: -k sets the key of every message, -K SEP splits each line into key and value at the
 first SEP (as kcat -K), -H k=v adds headers (repeatable), -p a partition, -z a codec, --acks.
-NSQ: --defer holds each message that long before delivery.`,
+NSQ: --defer holds each message that long before delivery; a topic no nsqd has is refused unless
+--create says to make it (nsqd creates a topic on its first message).`,
 		Example: `  echo '{"id":1}' | topicat produce orders -b localhost:9092
   topicat produce orders -b k:9092 -K: -H source=backfill < keyed-lines.txt
   topicat produce orders -b k:9092 --whole -z zstd < big.json
@@ -80,6 +81,7 @@ NSQ: --defer holds each message that long before delivery.`,
 	f.StringVarP(&o.codec, "compression", "z", "none", "compression: none, gzip, snappy, lz4, zstd (Kafka)")
 	f.StringVar(&o.acks, "acks", "all", "acknowledgements: all, leader, none (Kafka)")
 	f.DurationVar(&o.deferFor, "defer", 0, "hold each message this long before delivery (NSQ)")
+	f.BoolVar(&o.create, "create", false, "publish to a topic no nsqd has yet, which creates it (NSQ; otherwise refused)")
 	f.BoolVar(&o.whole, "whole", false, "send the whole input as one message")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on success")
 	_ = cmd.RegisterFlagCompletionFunc("compression", cobra.FixedCompletions([]cobra.Completion{"none", "gzip", "snappy", "lz4", "zstd"}, cobra.ShellCompDirectiveNoFileComp))
@@ -101,11 +103,14 @@ func (o *produceOptions) request(sys sources.System, topic string) (sources.Prod
 		if o.deferFor < 0 {
 			return p, usageErr("--defer %s: want a positive duration", o.deferFor)
 		}
-		p.Defer = o.deferFor
+		p.Defer, p.CreateTopic = o.deferFor, o.create
 		return p, nil
 	}
 	if o.deferFor != 0 {
 		return p, usageErr("--defer is for NSQ: Kafka has no delayed delivery")
+	}
+	if o.create {
+		return p, usageErr("--create is for NSQ: topicat does not create Kafka topics on produce")
 	}
 	if o.keySet && o.keySep != "" {
 		return p, usageErr("-k and -K both set the key: give one")
@@ -136,12 +141,53 @@ func (o *produceOptions) parsedHeaders() ([]sources.Header, error) {
 	return hs, nil
 }
 
-// Input is sent in chunks: one request per chunk, so a long pipe streams
-// rather than waiting for its end, and a chunk is small enough to answer fast.
+// Input is sent in chunks, one request each: a chunk goes when it is full or
+// when the input has paused, so that a pipe that writes now and then (tail -f
+// app.log | topicat produce) sends each line as it comes, and a fast one
+// still sends a thousand messages a round trip.
 const (
 	chunkMessages = 1000
 	chunkBytes    = 4 << 20
+	inputIdle     = 50 * time.Millisecond
 )
+
+// inputLine is one message read from standard input, with its line number.
+type inputLine struct {
+	n    int
+	data []byte
+}
+
+// readInput sends the messages of the input, one per line (empty lines
+// skipped) or the whole input as one, and then the read error, io.EOF at
+// the end. It runs in a goroutine of its own: a read blocked on a terminal
+// must not keep ctrl+c from ending the command.
+func readInput(in io.Reader, whole bool, lines chan<- inputLine, done chan<- error) {
+	defer close(lines)
+	r := bufio.NewReaderSize(in, 1<<20)
+	if whole {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			done <- err
+			return
+		}
+		if len(data) > 0 {
+			lines <- inputLine{1, data}
+		}
+		done <- io.EOF
+		return
+	}
+	for n := 1; ; n++ {
+		data, err := r.ReadBytes('\n')
+		data = bytes.TrimSuffix(bytes.TrimSuffix(data, []byte("\n")), []byte("\r"))
+		if len(data) > 0 {
+			lines <- inputLine{n, data}
+		}
+		if err != nil {
+			done <- err
+			return
+		}
+	}
+}
 
 // runProduce reads the input, sends it chunk by chunk and prints where each
 // message went; lines that failed are named and make the exit status 1.
@@ -157,12 +203,10 @@ func runProduce(ctx context.Context, s settings, sys sources.System, base source
 	defer b.close()
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	r := bufio.NewReaderSize(in, 1<<20)
 	var (
 		chunk  []sources.Message
-		lines  []int // the input line of each message in chunk
+		nums   []int // the input line of each message in chunk
 		size   int
-		line   int
 		sent   int
 		failed []int
 	)
@@ -172,12 +216,12 @@ func runProduce(ctx context.Context, s settings, sys sources.System, base source
 		}
 		req := base
 		req.Messages = chunk
-		res := b.src.Do(ctx, sources.Request{ID: uint64(line), Body: req})
+		res := b.src.Do(ctx, sources.Request{ID: uint64(nums[0]), Body: req})
 		if res.Err != "" {
-			return fmt.Errorf("produce to %s: %s", safetext.Line(base.Topic), res.Err)
+			return fmt.Errorf("%s not sent (%d sent before them): %s", lineRange(nums), sent, safetext.Line(res.Err))
 		}
 		for i, t := range res.Targets {
-			n := lines[min(i, len(lines)-1)]
+			n := nums[min(i, len(nums)-1)]
 			if t.Err != "" {
 				failed = append(failed, n)
 				fmt.Fprintf(stderr, "topicat: line %d: %s\n", n, safetext.Line(t.Err))
@@ -188,69 +232,76 @@ func runProduce(ctx context.Context, s settings, sys sources.System, base source
 				fmt.Fprintln(out, t.Detail)
 			}
 		}
-		chunk, lines, size = chunk[:0], lines[:0], 0
+		chunk, nums, size = chunk[:0], nums[:0], 0
 		return out.Flush()
 	}
-	add := func(data []byte) {
-		m := sources.Message{Value: data, Headers: headers, Partition: o.partition}
+	add := func(l inputLine) {
+		m := sources.Message{Value: l.data, Headers: headers, Partition: o.partition}
 		if o.keySet {
 			m.Key = []byte(o.key)
 		}
 		if o.keySep != "" {
-			if k, v, ok := bytes.Cut(data, []byte(o.keySep)); ok {
+			if k, v, ok := bytes.Cut(l.data, []byte(o.keySep)); ok {
 				m.Key, m.Value = k, v
 			}
 		}
 		chunk = append(chunk, m)
-		lines = append(lines, line)
-		size += len(data)
+		nums = append(nums, l.n)
+		size += len(l.data)
 	}
-	if o.whole {
-		data, err := io.ReadAll(r)
-		if err != nil {
-			return fmt.Errorf("read standard input: %w", err)
-		}
-		line = 1
-		add(data)
-		if err := send(); err != nil {
-			return err
-		}
-	} else {
-		for {
-			data, err := r.ReadBytes('\n')
-			if len(data) > 0 {
-				line++
-				data = bytes.TrimSuffix(bytes.TrimSuffix(data, []byte("\n")), []byte("\r"))
-				if len(data) > 0 {
-					add(data)
-				}
+
+	lines, done := make(chan inputLine, chunkMessages), make(chan error, 1)
+	go readInput(in, o.whole, lines, done)
+	idle := time.NewTimer(inputIdle)
+	defer idle.Stop()
+	for open := true; open; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				open = false
+				break
 			}
+			add(l)
 			if len(chunk) >= chunkMessages || size >= chunkBytes {
 				if err := send(); err != nil {
 					return err
 				}
 			}
-			if errors.Is(err, io.EOF) {
-				break
+			idle.Reset(inputIdle)
+		case <-idle.C:
+			if err := send(); err != nil {
+				return err
 			}
-			if err != nil {
-				return fmt.Errorf("read standard input: %w", err)
+		case <-ctx.Done():
+			if len(chunk) > 0 {
+				return fmt.Errorf("interrupted: %s read and not sent (%d sent)", lineRange(nums), sent)
 			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+			return fmt.Errorf("interrupted (%d sent)", sent)
 		}
-		if err := send(); err != nil {
-			return err
-		}
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	if err := <-done; !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read standard input: %w (%d sent)", err, sent)
 	}
 	switch {
 	case len(failed) > 0:
 		return fmt.Errorf("%d of %d messages failed (%s, said above)", len(failed), len(failed)+sent, lineList(failed))
+	case sent == 0 && o.whole:
+		return errors.New("nothing to send: standard input was empty")
 	case sent == 0:
 		return errors.New("nothing to send: standard input had no message (empty lines are skipped)")
 	}
 	return nil
+}
+
+// lineRange names the lines of a chunk: "line 3", "lines 2001-3000".
+func lineRange(nums []int) string {
+	if len(nums) == 1 {
+		return fmt.Sprintf("line %d", nums[0])
+	}
+	return fmt.Sprintf("lines %d-%d", nums[0], nums[len(nums)-1])
 }
 
 // lineList writes line numbers, at most ten of them: "line 3", "lines 3, 7".

@@ -76,6 +76,9 @@ verbs: ` + records.FormatHelp,
 			if spec.Partitions, err = sources.ParsePartitions(partitions); err != nil {
 				return usageErr("-p: %v", err)
 			}
+			if sys == sources.NSQ && (!spec.Range.OnlyNew() || spec.Partitions != nil) {
+				return usageErr("NSQ cannot seek and has no partitions: a tail reads what is published from now on (drop --from and -p)")
+			}
 			if count < 0 {
 				return usageErr("-n %d: want a count of messages, 0 for no limit", count)
 			}
@@ -98,33 +101,22 @@ verbs: ` + records.FormatHelp,
 	return cmd
 }
 
-// pickSystem reads "[kafka|nsq] TOPIC": the system named, or the only one configured.
+// pickSystem reads "[kafka|nsq] TOPIC" as the : commands do.
 func pickSystem(verb string, args []string, s settings) (sources.System, string, error) {
-	var sys sources.System
-	if len(args) == 2 {
-		sys = sources.System(args[0])
-		if sys != sources.Kafka && sys != sources.NSQ {
-			return "", "", usageErr("%s %s %s: the first word names the system, kafka or nsq", verb, args[0], args[1])
-		}
-		args = args[1:]
-	}
-	kafka, nsq := configuredFor(s, sources.Kafka), configuredFor(s, sources.NSQ)
+	sys, rest, err := sources.PickSystem(args, func(sys sources.System) bool { return configuredFor(s, sys) }, "")
 	switch {
-	case sys == "" && kafka && nsq:
-		return "", "", usageErr("both Kafka and NSQ are configured: say \"%s kafka %s\" or \"%s nsq %s\"", verb, args[0], verb, args[0])
-	case sys == "" && kafka:
-		sys = sources.Kafka
-	case sys == "" && nsq:
-		sys = sources.NSQ
-	case sys == "":
+	case errors.Is(err, sources.ErrNoSystem):
 		return "", "", usageErr("no cluster given: use --brokers (Kafka), --lookupd or --nsqd (NSQ), or --context")
-	case !configuredFor(s, sys):
-		return "", "", usageErr("%s is not configured: give %s", sys, map[sources.System]string{sources.Kafka: "--brokers host:9092", sources.NSQ: "--lookupd http://host:4161 or --nsqd host:4151"}[sys])
-	}
-	if args[0] == "" {
+	case err != nil && len(args) > 0 && (args[0] == string(sources.Kafka) || args[0] == string(sources.NSQ)):
+		return "", "", usageErr("%v: give %s", err, map[string]string{"kafka": "--brokers host:9092", "nsq": "--lookupd http://host:4161 or --nsqd host:4151"}[args[0]])
+	case err != nil:
+		return "", "", usageErr("%v: say \"%s kafka %s\" or \"%s nsq %s\"", err, verb, args[len(args)-1], verb, args[len(args)-1])
+	case len(rest) != 1:
+		return "", "", usageErr("%s needs one topic: %s [kafka|nsq] TOPIC (see topicat %s --help)", verb, verb, verb)
+	case rest[0] == "":
 		return "", "", usageErr("%s needs a topic name", verb)
 	}
-	return sys, args[0], nil
+	return sys, rest[0], nil
 }
 
 // batchSize is how many records one read hands over.
@@ -199,6 +191,9 @@ func newRecordWriter(w io.Writer, output, format string, outputSet bool) (*recor
 	switch output {
 	case "text", "json", "jsonl":
 	default:
+		if _, err := sources.ParseRange(output, time.Now()); err == nil {
+			return nil, usageErr("-o %q: -o is the output format here (text, json or jsonl); the start point is --from (kcat's -o)", output)
+		}
 		return nil, usageErr("-o %q: want text, json or jsonl", output)
 	}
 	if format != "" {

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -139,6 +140,7 @@ func TestProduceAndTailRoundTripWithKcat(t *testing.T) {
 			{"tail", "orders", "--from", "soon"},
 			{"tail", "orders", "-p", "x"},
 			{"tail", "orders", "-o", "yaml"},
+			{"tail", "orders", "-o", "beginning"},
 			{"tail", "orders", "-o", "jsonl", "-f", "%s"},
 			{"tail", "orders", "-f", "%Q"},
 			{"tail", "nsq", "orders"},
@@ -199,9 +201,10 @@ func TestProduceErrorsNameTheCause(t *testing.T) {
 	}{
 		{"over the limit", string(big), []string{"produce", "small", "--whole", "-z", "gzip"}, 1, []string{"2,048", "max.message.bytes", "compress", "1 of 1 messages failed (line 1, said above)"}},
 		{"unknown topic", "x\n", []string{"produce", "nope"}, 1, []string{`"nope"`, "does not exist"}},
-		{"partition out of range", "x\n", []string{"produce", "small", "-p", "4"}, 1, []string{"has 1 partition"}},
+		{"partition out of range", "x\n", []string{"produce", "small", "-p", "4"}, 1, []string{"line 1 not sent (0 sent before them)", "has 1 partition"}},
 		{"read-only", "x\n", []string{"produce", "small", "--read-only"}, 1, []string{"refused: topicat runs read-only"}},
 		{"nothing to send", "\n\n", []string{"produce", "small"}, 1, []string{"nothing to send"}},
+		{"nothing to send whole", "", []string{"produce", "small", "--whole"}, 1, []string{"standard input was empty"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -293,8 +296,57 @@ func TestTailAndProduceNSQ(t *testing.T) {
 			t.Fatal("the tail's ephemeral channel outlived the tail")
 		}
 	}
+	// NSQ cannot seek: said before connecting, as a usage error.
+	if _, errOut, code := runCLI(t, "tail", "nsq", "events", "--lookupd", lookupd, "--from", "oldest"); code != 2 || !strings.Contains(errOut, "NSQ cannot seek") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// An unknown topic is refused unless --create says to make it.
+	_, errOut, code = runCLIWith(t, nil, "x\n", "produce", "nsq", "evnets", "--lookupd", lookupd)
+	if code != 1 || !strings.Contains(errOut, `topic "evnets" does not exist`) || n.HasTopic(0, "evnets") || n.HasTopic(1, "evnets") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	out, errOut, code = runCLIWith(t, nil, "x\n", "produce", "nsq", "fresh", "--lookupd", lookupd, "--create")
+	if code != 0 || !strings.Contains(out, "topic fresh created there") {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
 	_, errOut, code = runCLIWith(t, nil, "x\n", "produce", "nsq", "events", "--lookupd", lookupd, "-k", "key")
 	if code != 2 || !strings.Contains(errOut, "NSQ messages have no key") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+}
+
+// TestProduceStreamsItsInput: a line is sent when the input pauses, not
+// when a chunk fills or the input ends, and ctrl+c ends a read that waits.
+func TestProduceStreamsItsInput(t *testing.T) {
+	k := kafkatest.NewCluster(t)
+	k.CreateTopics(1, 1, "orders")
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"produce", "orders", "-b", strings.Join(k.Addrs(), ",")}, pr, &out, &errb, func(string) string { return "" })
+	}()
+	if _, err := io.WriteString(pw, "first\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The line reaches the topic while the input stays open.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if o, _, _ := runCLI(t, "tail", "orders", "-b", strings.Join(k.Addrs(), ","), "--from", "oldest:newest"); strings.Contains(o, "first") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a line was not sent while the input stayed open")
+		}
+	}
+	cancel() // ctrl+c, with the read still waiting
+	select {
+	case code := <-done:
+		if code != 1 || !strings.Contains(errb.String(), "interrupted (1 sent)") {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ctrl+c did not end a produce waiting for input")
+	}
+	pw.Close()
 }

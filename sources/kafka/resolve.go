@@ -15,7 +15,10 @@ type watermarks struct {
 	endAt     int64 // for a PosTime end
 }
 
-// startOffset is where a partition's read starts: always inside [low, high].
+// startOffset is the first offset a partition's read returns: at least the
+// log start, and past the high watermark when asked for (N or +N beyond the
+// end): the read then waits for records to reach it rather than returning
+// earlier ones.
 func startOffset(p sources.Position, w watermarks) int64 {
 	var o int64
 	switch p.Kind {
@@ -32,7 +35,7 @@ func startOffset(p sources.Position, w watermarks) int64 {
 	case sources.PosTime:
 		o = w.startAt
 	}
-	return min(max(o, w.low), w.high)
+	return max(o, w.low)
 }
 
 // endOffset is where a bounded read of a partition stops (exclusive), given

@@ -23,10 +23,10 @@ func TestStartAndEndOffsets(t *testing.T) {
 		{"newest:newest", pos(sources.PosNewest, 0), pos(sources.PosNewest, 0), w, 200, 200},
 		{"N inside", pos(sources.PosOffset, 120), pos(sources.PosOffset, 130), w, 120, 130},
 		{"N below the start", pos(sources.PosOffset, 5), pos(sources.PosOffset, 130), w, 100, 130},
-		{"N past the end", pos(sources.PosOffset, 500), pos(sources.PosOffset, 900), w, 200, 900},
+		{"N past the end", pos(sources.PosOffset, 500), pos(sources.PosOffset, 900), w, 500, 900},
 		{"+N", pos(sources.PosAfterStart, 10), pos(sources.PosAfterStart, 5), w, 110, 115},
-		{"+N past the end", pos(sources.PosAfterStart, 1000), pos(sources.PosNewest, 0), w, 200, 200},
-		{"+N huge", pos(sources.PosAfterStart, math.MaxInt64), pos(sources.PosAfterStart, math.MaxInt64), w, 200, math.MaxInt64},
+		{"+N past the end", pos(sources.PosAfterStart, 1000), pos(sources.PosNewest, 0), w, 1100, 200},
+		{"+N huge", pos(sources.PosAfterStart, math.MaxInt64), pos(sources.PosAfterStart, math.MaxInt64), w, math.MaxInt64, math.MaxInt64},
 		{"-N", pos(sources.PosBeforeEnd, 10), pos(sources.PosBeforeEnd, 5), w, 190, 195},
 		{"-N before the start", pos(sources.PosBeforeEnd, 1000), pos(sources.PosBeforeEnd, 1000), w, 100, -800},
 		{"@TIME", pos(sources.PosTime, 0), pos(sources.PosTime, 0), w, 150, 170},
@@ -81,7 +81,7 @@ func TestDescribe(t *testing.T) {
 		}
 		return rng
 	}
-	six := []partPlan{{0, 90, 100}, {1, 95, 100}, {2, 170, 180}, {3, 100, 100}, {4, 120, 130}, {5, 100, 110}}
+	six := []partPlan{{0, 90, 100, 100}, {1, 95, 100, 100}, {2, 170, 180, 180}, {3, 100, 100, 100}, {4, 120, 130, 130}, {5, 100, 110, 110}}
 	for _, tc := range []struct {
 		parts []partPlan
 		rng   string
@@ -89,7 +89,7 @@ func TestDescribe(t *testing.T) {
 	}{
 		{six, "-10:newest", "partitions 0-5 from -10 per partition to newest (offsets 90…180, at most 45 records), no consumer group, nothing committed"},
 		{six[:1], "oldest", "partition 0 from oldest (from offset 90), no consumer group, nothing committed"},
-		{[]partPlan{{0, 5, 0}, {2, 7, 0}}, "newest", "partitions 0,2 from newest (from offsets 5…7), no consumer group, nothing committed"},
+		{[]partPlan{{0, 5, 0, 5}, {2, 7, 0, 7}}, "newest", "partitions 0,2 from newest (from offsets 5…7), no consumer group, nothing committed"},
 		{six[3:4], "newest:newest", "partition 3 from newest to newest (nothing to read), no consumer group, nothing committed"},
 		{six[:2], "@2026-11-26T10:00:00Z:+1", "partitions 0-1 from @2026-11-26T10:00:00Z to +1 (offsets 90…100, at most 15 records), no consumer group, nothing committed"},
 	} {

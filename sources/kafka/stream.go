@@ -71,6 +71,7 @@ type stream struct {
 // partRead is one partition's progress.
 type partRead struct {
 	end    int64 // exclusive, for a bounded read
+	from   int64 // the first offset to return
 	next   int64 // the offset after the last one seen, record or control
 	done   bool
 	probed int64 // next when last probed; -1 never
@@ -89,14 +90,16 @@ func (s *Source) openStream(plan tailPlan, spec sources.TailSpec) (*stream, erro
 	st.desc = describe(plan, spec)
 	consume := make(map[int32]kgo.Offset, len(plan.parts))
 	for _, pp := range plan.parts {
-		pr := &partRead{end: pp.end, next: pp.start, probed: -1}
+		pr := &partRead{end: pp.end, from: pp.start, next: min(pp.start, pp.high), probed: -1}
 		st.parts[pp.partition] = pr
 		if st.bounded && pp.start >= pp.end {
 			pr.done = true
 			continue
 		}
 		st.pending++
-		consume[pp.partition] = kgo.NewOffset().At(pp.start)
+		// Fetching past the high watermark would be out of range: start
+		// there and skip what lies before the offset asked for.
+		consume[pp.partition] = kgo.NewOffset().At(pr.next)
 	}
 	if len(consume) > 0 {
 		opts := append(slices.Clone(s.conn),
@@ -223,7 +226,7 @@ func (st *stream) take(ctx context.Context, fs kgo.Fetches) []sources.Record {
 						break // and the partition is done, below
 					}
 					pr.next = r.Offset + 1
-					if !r.Attrs.IsControl() {
+					if !r.Attrs.IsControl() && r.Offset >= pr.from {
 						out = append(out, copyRecord(r, st.topic))
 					}
 				}

@@ -15,6 +15,9 @@ import (
 type partPlan struct {
 	partition  int32
 	start, end int64 // end only counts for a bounded read
+	// high is the high watermark when the stream opened: fetching starts
+	// there when start lies beyond it.
+	high int64
 }
 
 // tailPlan is a stream's read of a topic, partition by partition.
@@ -92,7 +95,7 @@ func (s *Source) planTail(ctx context.Context, spec sources.TailSpec) (tailPlan,
 	for _, p := range selected {
 		// No record at or after a time: the end.
 		w := watermarks{low: lows[p], high: highs[p], startAt: orEnd(starts, p, highs[p]), endAt: orEnd(ends, p, highs[p])}
-		pp := partPlan{partition: p, start: startOffset(rng.Start, w)}
+		pp := partPlan{partition: p, start: startOffset(rng.Start, w), high: w.high}
 		if rng.HasEnd {
 			pp.end = endOffset(rng.End, w, pp.start)
 		}

@@ -448,3 +448,29 @@ func TestTailDeletedTopic(t *testing.T) {
 		})
 	}
 }
+
+// TestTailStartPastTheEnd: an offset beyond the high watermark is where the
+// read starts once records reach it, never earlier records.
+func TestTailStartPastTheEnd(t *testing.T) {
+	for _, start := range []string{"15", "+15", "15:17"} {
+		t.Run(start, func(t *testing.T) {
+			c := kafkatest.NewCluster(t)
+			c.CreateTopics(1, 1, "orders")
+			c.Fill("orders", 0, 10, nil)
+			s := newSource(t, c.Addrs())
+			st := openTail(t, s, sources.TailSpec{Topic: "orders", Range: mustRange(t, start)})
+			c.Fill("orders", 0, 10, nil) // offsets 10…19
+			want := []int64{15, 16, 17, 18, 19}
+			if start == "15:17" {
+				want = want[:2]
+			}
+			var got []int64
+			for _, r := range readN(t, st, len(want)) {
+				got = append(got, r.Offset)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("offsets %v, want %v", got, want)
+			}
+		})
+	}
+}

@@ -33,8 +33,9 @@ func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
 // Consecutive requests go round the nodes that carry the topic, one node per
 // request rather than per message: a request's messages stay together and in
 // order on one node, and take one round trip. A node that cannot be reached
-// is skipped for the next. A topic that no node carries is created by the
-// publish on the first node that answers, as nsqd does.
+// is skipped for the next. A topic that no node carries is refused unless
+// the request says to create it; then it is created by the publish on the
+// first node that answers, as nsqd does.
 func (s *Source) publish(ctx context.Context, p sources.Produce) sources.Result {
 	if err := checkProduce(p); err != nil {
 		return sources.Result{Err: "refused before sending anything: " + err.Error()}
@@ -44,6 +45,9 @@ func (s *Source) publish(ctx context.Context, p sources.Produce) sources.Result 
 	cancel()
 	if err != nil {
 		return sources.Result{Err: fmt.Sprintf("publish to %s: %v", p.Topic, err)}
+	}
+	if created != "" && !p.CreateTopic {
+		return sources.Result{Err: fmt.Sprintf("topic %q does not exist on any nsqd that answered; nothing was sent (publishing would create it: topicat produce --create does so on purpose)", p.Topic)}
 	}
 	pub := &publisher{s: s, topic: p.Topic, deferral: p.Defer, nodes: nodes, down: map[string]string{}}
 	deliveries, whole := pub.run(ctx, p.Messages)

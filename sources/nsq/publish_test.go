@@ -152,8 +152,8 @@ func TestPublishRoundRobin(t *testing.T) {
 	}
 }
 
-// A topic no node carries is created by the publish on the first node that
-// answers, and the result says so.
+// A topic no node carries is refused, unless the request asks to create it:
+// then the publish creates it on the first node that answers, and says so.
 func TestPublishCreatesTopic(t *testing.T) {
 	c := nsqtest.NewCluster(t, 1, 2)
 	tests := []struct {
@@ -168,7 +168,14 @@ func TestPublishCreatesTopic(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := do(t, newSource(t, c, tc.cfg), produce(tc.topic, "first"))
+			src := newSource(t, c, tc.cfg)
+			// Not asked to create it: refused, and no node has it.
+			if res := do(t, src, produce(tc.topic, "first")); !strings.Contains(res.Err, "does not exist on any nsqd") || c.HasTopic(0, tc.topic) || c.HasTopic(1, tc.topic) {
+				t.Fatalf("an unknown topic without CreateTopic: %+v", res)
+			}
+			p := produce(tc.topic, "first")
+			p.CreateTopic = true
+			res := do(t, src, p)
 			ds, _ := res.Data.([]sources.Delivery)
 			if res.Failed() || len(ds) != 1 {
 				t.Fatalf("result %+v", res)
@@ -195,6 +202,8 @@ func TestPublishCreatesTopic(t *testing.T) {
 // What NSQ has no room for is refused before anything is sent.
 func TestPublishRefused(t *testing.T) {
 	c := nsqtest.NewCluster(t, 1, 1)
+	c.CreateTopic(0, "orders")
+	c.WaitTopic("orders", 0)
 	src := newSource(t, c, nsq.Config{Lookupds: c.LookupdURLs()})
 	const refused = "refused before sending anything: "
 	with := func(change func(*sources.Produce)) sources.Produce {

@@ -42,14 +42,12 @@ func NewPrompt(host screen.Host, title, hint, value string, submit func(string) 
 	return &Prompt{host: host, title: title, hint: hint, input: in, submit: submit}
 }
 
-func (p *Prompt) Title() string     { return p.title }
-func (p *Prompt) Start() tea.Cmd    { return p.input.Focus() }
-func (p *Prompt) Stop()             {}
-func (p *Prompt) Height(w int) int  { return 2 + len(p.note(w)) }
-func (p *Prompt) SetSize(w, _ int)  { p.width = w; p.input.SetWidth(max(w-4, 10)) }
-func (p *Prompt) Typing() bool      { return true }
-func (p *Prompt) Value() string     { return p.input.Value() }
-func (p *Prompt) SetError(e string) { p.err = e }
+func (p *Prompt) Title() string    { return p.title }
+func (p *Prompt) Start() tea.Cmd   { return p.input.Focus() }
+func (p *Prompt) Stop()            {}
+func (p *Prompt) Height(w int) int { return 2 + len(p.note(w)) }
+func (p *Prompt) SetSize(w, _ int) { p.width = w; p.input.SetWidth(max(w-4, 10)) }
+func (p *Prompt) Typing() bool     { return true }
 
 // Bindings: enter submits, esc cancels; every other key is typed.
 func (p *Prompt) Bindings() []screen.Binding {

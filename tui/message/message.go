@@ -54,8 +54,6 @@ func (s *Screen) Title() string {
 func (s *Screen) Start() tea.Cmd         { return nil }
 func (s *Screen) Stop()                  {}
 func (s *Screen) Update(tea.Msg) tea.Cmd { return nil }
-func (s *Screen) Record() sources.Record { return s.rec }
-func (s *Screen) Mode() records.Mode     { return s.used }
 func (s *Screen) body() int              { return max(s.height, 1) }
 func (s *Screen) maxTop() int            { return max(0, len(s.lines)-s.body()) }
 func (s *Screen) scroll(d int) func() tea.Cmd {

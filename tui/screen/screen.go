@@ -33,7 +33,7 @@ type Screen interface {
 	View(width, height int) string
 	// Start begins what the screen streams or fetches; it is called when the
 	// screen is pushed. Stop ends it; it is called when the screen is popped
-	// or the session ends, and must not block.
+	// or the session ends, and must not block: a stream is closed off the UI.
 	Start() tea.Cmd
 	Stop()
 }
@@ -55,6 +55,10 @@ type Informer interface{ Info() string }
 
 // Prompter shows an input line in the footer (a filter being typed).
 type Prompter interface{ Prompt() (line string, ok bool) }
+
+// Discarder is a message holding something to release (a stream just
+// opened) should it arrive after its screen is gone; Discard runs off the UI.
+type Discarder interface{ Discard() }
 
 // Dialog is a screen shown in the overlay, under the screen it belongs to.
 type Dialog interface {

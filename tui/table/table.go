@@ -111,9 +111,6 @@ func (s *Screen) SetSize(w, h int) {
 	s.top = screen.Window(s.top, s.cursor, s.rowsIn(w, h), len(s.rows))
 }
 
-// Selected is the key of the row under the cursor, "" when there is none.
-func (s *Screen) Selected() string { return s.selectedKey() }
-
 // Bindings are the table's keys; the sort letters come from the columns.
 func (s *Screen) Bindings() []screen.Binding {
 	body := max(s.rowsIn(s.width, s.height), 1)

@@ -87,6 +87,7 @@ type Screen struct {
 	paused bool
 
 	received  uint64
+	evicted   uint64 // the ring's Evicted when this start point opened
 	rate      float64
 	rateAt    time.Time
 	rateCount uint64
@@ -122,6 +123,13 @@ type (
 		err  error
 	}
 )
+
+// Discard closes a stream that opened after its screen was gone.
+func (m openedMsg) Discard() {
+	if m.stream != nil {
+		m.stream.Close()
+	}
+}
 
 // New makes a tail screen; Start opens the stream.
 func New(host screen.Host, cfg Config) *Screen {
@@ -167,14 +175,17 @@ func (s *Screen) Start() tea.Cmd {
 	return s.open()
 }
 
-// Stop closes the stream; a pending batch is dropped with the screen.
+// Stop closes the stream, off the UI: closing an NSQ stream waits for nsqd
+// to let go, which a stalled node can make slow. A batch still on its way is
+// dropped with the screen; a stream still opening is closed by openedMsg's
+// Discard.
 func (s *Screen) Stop() {
 	if s.cancel != nil {
 		s.cancel()
 		s.cancel = nil
 	}
-	if s.stream != nil {
-		s.stream.Close()
+	if st := s.stream; st != nil {
+		go st.Close()
 		s.stream = nil
 	}
 }
@@ -224,10 +235,8 @@ func (s *Screen) pull() tea.Cmd {
 func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case openedMsg:
-		if msg.id != s.streamID {
-			if msg.stream != nil {
-				msg.stream.Close()
-			}
+		if msg.id != s.streamID { // a stream of an earlier start point
+			go msg.Discard()
 			return nil
 		}
 		s.opening = false
@@ -592,7 +601,7 @@ func (s *Screen) statusLine() string {
 	if s.rate > 0 {
 		parts = append(parts, fmt.Sprintf("%.0f/s", s.rate))
 	}
-	if ev := s.ring.Evicted(); ev > 0 {
+	if ev := s.ring.Evicted() - s.evicted; ev > 0 {
 		parts = append(parts, fmt.Sprintf("%s dropped from the buffer (%s, %s max)", screen.Count(ev), screen.Count(s.cfg.MaxCount), records.HumanBytes(s.cfg.MaxBytes)))
 	}
 	switch {
@@ -662,6 +671,7 @@ func (s *Screen) seek() tea.Cmd {
 			s.Stop()
 			s.rng = r
 			s.ring.Reset()
+			s.evicted = s.ring.Evicted()
 			s.matches = s.matches[:0]
 			s.received, s.rate, s.rateAt = 0, 0, time.Time{}
 			s.ended, s.failed, s.problem, s.pulling, s.follow = "", false, "", false, true

@@ -163,6 +163,24 @@ func TestEndToEndHostilePayloads(t *testing.T) {
 	term.keys("q", "q")
 	term.restored(term.exited())
 	term.waitFor("SCROLLBACK-BEFORE-TOPICAT")
+
+	// topicat tail to a terminal prints the same corpus made safe, as the screen does.
+	cli := startTerminal(t, 200, 60, []string{"TERM=xterm-256color"}, bin, "tail", "hostile", "-b", strings.Join(k.Addrs(), ","), "--from", "oldest:newest")
+	cli.clipboard()
+	status := cli.exited()
+	if !strings.HasPrefix(status, "exit=0") {
+		t.Fatalf("topicat tail exited with %q", status)
+	}
+	out := cli.tmux("capture-pane", "-p", "-J", "-S", "-") // the scrollback too: the long line scrolls the rest away
+	if !strings.Contains(out, `before\x1b[2J\x1b[Hafter`) || strings.Contains(out, "\u202e") {
+		t.Fatalf("tail -o text on a terminal is not made safe:\n%s", out)
+	}
+	if b := cli.buffers(); b != "" {
+		t.Fatalf("a payload printed by topicat tail reached the clipboard: %q", b)
+	}
+	if got := cli.tmux("display-message", "-p", "-t", "0", "#{pane_title}"); strings.Contains(got, "pwned") {
+		t.Fatalf("a payload printed by topicat tail set the title: %q", got)
+	}
 }
 
 // TestEndToEndReadOnlyRefusesProduce: under --read-only, P and :produce say

@@ -19,7 +19,12 @@ const (
 // readActions are the actions that change nothing on a cluster. Every other
 // action counts as mutating, so a new action is refused in read-only mode until
 // it is listed here on purpose.
-var readActions = map[Action]bool{}
+var readActions = map[Action]bool{
+	ActionDescribeTopic:  true,
+	ActionDescribeGroup:  true,
+	ActionDescribeBroker: true,
+	ActionPreviewReset:   true,
+}
 
 // Mutating reports whether the action changes cluster state.
 func (a Action) Mutating() bool { return !readActions[a] }
@@ -116,30 +121,60 @@ type Source interface {
 // Actions are the handlers of the actions a source carries out; nil for an
 // action it does not.
 type Actions struct {
-	Produce func(context.Context, Produce) Result
+	Produce        func(context.Context, Produce) Result
+	DescribeTopic  func(context.Context, DescribeTopic) Result
+	DescribeGroup  func(context.Context, DescribeGroup) Result
+	DescribeBroker func(context.Context, DescribeBroker) Result
+	CreateTopic    func(context.Context, CreateTopic) Result
+	DeleteTopic    func(context.Context, DeleteTopic) Result
+	AlterTopic     func(context.Context, AlterTopic) Result
+	ResetOffsets   func(context.Context, ResetOffsets) Result
+	DeleteGroup    func(context.Context, DeleteGroup) Result
+	DeleteRecords  func(context.Context, DeleteRecords) Result
 }
 
 // Carry runs the handler of req's action and stamps the result with the
 // request and how long it took; an action without a handler is ErrUnsupported.
 func (a Actions) Carry(ctx context.Context, req Request) Result {
 	start := time.Now()
-	var res Result
 	if p, ok := req.Body.(*Produce); ok && p != nil { // a body by pointer is the same request
 		req.Body = *p
 	}
+	var res Result
 	switch b := req.Body.(type) {
 	case Produce:
-		if a.Produce != nil {
-			res = a.Produce(ctx, b)
-			break
-		}
-		res.Err = ErrUnsupported.Error()
+		res = carry(ctx, a.Produce, b)
+	case DescribeTopic:
+		res = carry(ctx, a.DescribeTopic, b)
+	case DescribeGroup:
+		res = carry(ctx, a.DescribeGroup, b)
+	case DescribeBroker:
+		res = carry(ctx, a.DescribeBroker, b)
+	case CreateTopic:
+		res = carry(ctx, a.CreateTopic, b)
+	case DeleteTopic:
+		res = carry(ctx, a.DeleteTopic, b)
+	case AlterTopic:
+		res = carry(ctx, a.AlterTopic, b)
+	case ResetOffsets:
+		res = carry(ctx, a.ResetOffsets, b)
+	case DeleteGroup:
+		res = carry(ctx, a.DeleteGroup, b)
+	case DeleteRecords:
+		res = carry(ctx, a.DeleteRecords, b)
 	default:
 		res.Err = ErrUnsupported.Error()
 	}
 	res.Request = req
 	res.Took = time.Since(start)
 	return res
+}
+
+func carry[B Body](ctx context.Context, handle func(context.Context, B) Result, b B) Result {
+	if handle == nil {
+		return Result{Err: ErrUnsupported.Error()}
+	}
+	return handle(ctx, b)
 }
 
 // ReadOnly wraps a source so that every mutating request is refused before it

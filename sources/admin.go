@@ -1,0 +1,210 @@
+package sources
+
+import (
+	"fmt"
+	"time"
+)
+
+// The Kafka detail pages and admin actions, as typed requests. Describe*
+// and a ResetOffsets preview change nothing and are listed as read-only;
+// every other action is refused under --read-only.
+const (
+	ActionDescribeTopic  Action = "kafka.topic.describe"
+	ActionDescribeGroup  Action = "kafka.group.describe"
+	ActionDescribeBroker Action = "kafka.broker.describe"
+	ActionCreateTopic    Action = "kafka.topic.create"
+	ActionDeleteTopic    Action = "kafka.topic.delete"
+	ActionAlterTopic     Action = "kafka.topic.alter"
+	ActionPreviewReset   Action = "kafka.group.reset-offsets.preview"
+	ActionResetOffsets   Action = "kafka.group.reset-offsets"
+	ActionDeleteGroup    Action = "kafka.group.delete"
+	ActionDeleteRecords  Action = "kafka.records.delete"
+)
+
+// DescribeTopic asks for what the topic page shows beyond the snapshot:
+// every config with its source, and the size on disk. Answer: *TopicDetail.
+type DescribeTopic struct{ Topic string }
+
+func (d DescribeTopic) Action() Action { return ActionDescribeTopic }
+func (d DescribeTopic) Target() string { return "topic " + d.Topic }
+
+// TopicDetail is a topic's configs and size.
+type TopicDetail struct {
+	Topic   string
+	Configs []Config // by name
+	// Replicas are the partition replicas with their size on disk, where
+	// DescribeLogDirs answered; LogDirsErr says what did not.
+	Replicas   []ReplicaSize
+	LogDirsErr string
+}
+
+// ReplicaSize is one replica of a partition on one broker.
+type ReplicaSize struct {
+	Partition int32
+	Broker    int32
+	Dir       string
+	Bytes     int64
+}
+
+// Config is one topic or broker setting as DescribeConfigs gives it.
+type Config struct {
+	Name  string
+	Value string // "" for a sensitive value, which Kafka does not send
+	// Source is where the value comes from: "topic", "broker", "cluster",
+	// "static broker config", "default".
+	Source    string
+	Default   bool // the value is the built-in default
+	Sensitive bool
+	ReadOnly  bool
+}
+
+// DescribeGroup asks for what the group page shows beyond the snapshot:
+// members and their assignment, and per partition how old the next unread
+// message is. Answer: *GroupDetail.
+type DescribeGroup struct{ Group string }
+
+func (d DescribeGroup) Action() Action { return ActionDescribeGroup }
+func (d DescribeGroup) Target() string { return "group " + d.Group }
+
+// GroupDetail is a group's members and per-partition position.
+type GroupDetail struct {
+	Group        string
+	State        string
+	ProtocolType string
+	Protocol     string
+	Coordinator  int32
+	Members      []GroupMember
+	Partitions   []GroupPartitionDetail // by topic and partition
+}
+
+// GroupMember is one member of a group.
+type GroupMember struct {
+	ID, ClientID, Host string
+	Assigned           []TopicPartitions
+}
+
+// TopicPartitions are partitions of one topic.
+type TopicPartitions struct {
+	Topic      string
+	Partitions []int32
+}
+
+// GroupPartitionDetail is a group's position in one partition.
+type GroupPartitionDetail struct {
+	GroupPartition
+	// TimeLag is how old the next unread message is: now minus the
+	// timestamp of the record at the committed offset; 0 when caught up,
+	// -1 when unknown.
+	TimeLag time.Duration
+}
+
+// DescribeBroker asks for a broker's configs and log dirs. Answer: *BrokerDetail.
+type DescribeBroker struct{ Broker int32 }
+
+func (d DescribeBroker) Action() Action { return ActionDescribeBroker }
+func (d DescribeBroker) Target() string { return fmt.Sprintf("broker %d", d.Broker) }
+
+// BrokerDetail is a broker's settings and disks.
+type BrokerDetail struct {
+	Broker  int32
+	Configs []Config // by name
+	LogDirs []LogDir
+}
+
+// LogDir is one log directory of a broker.
+type LogDir struct {
+	Path       string
+	Bytes      int64 // of the replicas in it
+	Partitions int
+	Err        string
+}
+
+// CreateTopic creates a topic. Targets: one per topic.
+type CreateTopic struct {
+	Topic             string
+	Partitions        int32
+	ReplicationFactor int16
+	Configs           map[string]string
+}
+
+func (c CreateTopic) Action() Action { return ActionCreateTopic }
+func (c CreateTopic) Target() string { return "topic " + c.Topic }
+
+// DeleteTopic deletes a topic and its data.
+type DeleteTopic struct{ Topic string }
+
+func (d DeleteTopic) Action() Action { return ActionDeleteTopic }
+func (d DeleteTopic) Target() string { return "topic " + d.Topic }
+
+// AlterTopic adds partitions (Partitions is the new total; 0 leaves them)
+// and sets or deletes configs (a deleted config returns to its default).
+type AlterTopic struct {
+	Topic         string
+	Partitions    int32
+	SetConfigs    map[string]string
+	DeleteConfigs []string
+}
+
+func (a AlterTopic) Action() Action { return ActionAlterTopic }
+func (a AlterTopic) Target() string { return "topic " + a.Topic }
+
+// ResetKind says where ResetOffsets moves a group's offsets.
+type ResetKind string
+
+const (
+	ResetEarliest ResetKind = "earliest"
+	ResetLatest   ResetKind = "latest"
+	ResetTime     ResetKind = "time"   // the first offset at or after Time
+	ResetOffset   ResetKind = "offset" // N in every partition chosen
+	ResetShift    ResetKind = "shift"  // the committed offset moved by N (negative: back)
+)
+
+// ResetOffsets moves a group's committed offsets: in every partition it has
+// committed, in one topic's, or in one partition (Partition >= 0). Without
+// Execute it changes nothing and answers what it would do (a preview, allowed
+// read-only). A group that is not Empty is refused. Data: []OffsetChange.
+type ResetOffsets struct {
+	Group     string
+	Topic     string // "" for every topic the group has offsets for
+	Partition int32  // -1 for every partition
+	To        ResetKind
+	N         int64
+	Time      time.Time
+	Execute   bool
+}
+
+func (r ResetOffsets) Action() Action {
+	if r.Execute {
+		return ActionResetOffsets
+	}
+	return ActionPreviewReset
+}
+
+func (r ResetOffsets) Target() string { return "group " + r.Group }
+
+// OffsetChange is one partition of a reset: where the group was, where it
+// goes, and the lag before and after.
+type OffsetChange struct {
+	Topic               string
+	Partition           int32
+	Old, New, End       int64 // -1 unknown (Old: nothing committed)
+	LagBefore, LagAfter int64
+	Err                 string
+}
+
+// DeleteGroup deletes a consumer group and its committed offsets.
+type DeleteGroup struct{ Group string }
+
+func (d DeleteGroup) Action() Action { return ActionDeleteGroup }
+func (d DeleteGroup) Target() string { return "group " + d.Group }
+
+// DeleteRecords deletes a partition's records before an offset (its log start
+// moves there). Targets: the partition, with its new log start.
+type DeleteRecords struct {
+	Topic     string
+	Partition int32
+	Before    int64
+}
+
+func (d DeleteRecords) Action() Action { return ActionDeleteRecords }
+func (d DeleteRecords) Target() string { return fmt.Sprintf("%s/%d", d.Topic, d.Partition) }

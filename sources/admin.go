@@ -1,7 +1,9 @@
 package sources
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -208,3 +210,35 @@ type DeleteRecords struct {
 
 func (d DeleteRecords) Action() Action { return ActionDeleteRecords }
 func (d DeleteRecords) Target() string { return fmt.Sprintf("%s/%d", d.Topic, d.Partition) }
+
+// ParseResetTo reads where to move a group's offsets, as `topicat
+// reset-offsets --to` and the reset form take it: earliest (oldest),
+// latest (newest), @TIME (the times of the offset grammar), OFFSET, or +N /
+// -N to shift the committed offsets.
+func ParseResetTo(s string, now time.Time) (ResetKind, int64, time.Time, error) {
+	switch s {
+	case "earliest", "oldest", "beginning", "start":
+		return ResetEarliest, 0, time.Time{}, nil
+	case "latest", "newest", "end":
+		return ResetLatest, 0, time.Time{}, nil
+	case "":
+		return "", 0, time.Time{}, errors.New("say where to: earliest, latest, @TIME, an offset, or +N/-N to shift")
+	}
+	if s[0] == '@' {
+		r, err := ParseRange(s, now)
+		if err != nil || r.HasEnd || r.Start.Kind != PosTime {
+			return "", 0, time.Time{}, fmt.Errorf("%q: want @TIME (RFC 3339, a date, Unix seconds or ms, or a duration ago like @-1h)", s)
+		}
+		return ResetTime, 0, r.Start.Time, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case err != nil:
+		return "", 0, time.Time{}, fmt.Errorf("%q: want earliest, latest, @TIME, an offset, or +N/-N to shift", s)
+	case s[0] == '+' || s[0] == '-':
+		return ResetShift, n, time.Time{}, nil
+	case n < 0:
+		return "", 0, time.Time{}, fmt.Errorf("%q: an offset is 0 or more", s)
+	}
+	return ResetOffset, n, time.Time{}, nil
+}

@@ -168,3 +168,39 @@ func TestPickSystem(t *testing.T) {
 		}
 	}
 }
+
+func TestParseResetTo(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		kind ResetKind
+		n    int64
+		at   time.Time
+		err  string
+	}{
+		{"earliest", ResetEarliest, 0, time.Time{}, ""},
+		{"oldest", ResetEarliest, 0, time.Time{}, ""},
+		{"latest", ResetLatest, 0, time.Time{}, ""},
+		{"42", ResetOffset, 42, time.Time{}, ""},
+		{"+10", ResetShift, 10, time.Time{}, ""},
+		{"-10", ResetShift, -10, time.Time{}, ""},
+		{"@-1h", ResetTime, 0, now.Add(-time.Hour), ""},
+		{"@2026-11-26", ResetTime, 0, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), ""},
+		{"", "", 0, time.Time{}, "say where to"},
+		{"soon", "", 0, time.Time{}, "want earliest"},
+		{"@soon", "", 0, time.Time{}, "want @TIME"},
+		{"@-1h:@-30m", "", 0, time.Time{}, "want @TIME"},
+	}
+	for _, tc := range tests {
+		kind, n, at, err := ParseResetTo(tc.in, now)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseResetTo(%q) error %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || kind != tc.kind || n != tc.n || !at.Equal(tc.at) {
+			t.Errorf("ParseResetTo(%q) = %s %d %v %v", tc.in, kind, n, at, err)
+		}
+	}
+}

@@ -24,7 +24,7 @@ func TestNavigation(t *testing.T) {
 	h.keys("2")
 	mustContain(t, h.screen(), "KAFKA Topics", "audit-log", "orders", "payments")
 	h.keys("down", "enter")
-	mustContain(t, h.screen(), "Partitions of orders", "1,2,3", "1,3")
+	mustContain(t, h.screen(), "KAFKA Topics › Topic orders", "Partitions", "1,2,3", "1,3")
 	h.keys("esc")
 	mustContain(t, h.screen(), "KAFKA Topics")
 	h.keys("enter", "q") // q in a detail goes back, not out
@@ -51,6 +51,9 @@ func TestCommandMode(t *testing.T) {
 		{"nsq topics", []string{"NSQ Topics", "events"}},
 		{"topics", []string{"KAFKA Topics", "payments"}},
 		{"partitions payments", []string{"KAFKA Topics › Partitions of payments"}},
+		{"topic payments", []string{"KAFKA Topics › Topic payments", "Configs"}},
+		{"group billing", []string{"KAFKA Groups › Group billing", "Members"}},
+		{"broker 2", []string{"KAFKA Brokers › Broker 2", "DOWN since"}},
 		{"channels events", []string{"NSQ Topics › Channels of events", "archive", "push"}},
 		{"brokers 10.0.0.3", []string{"KAFKA Brokers", "1 of 3 rows"}},
 		{"lookupds", []string{"NSQ Nodes › Lookupds", "10.0.0.9:4161"}},

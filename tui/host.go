@@ -10,6 +10,7 @@ import (
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/themes"
+	"github.com/topicat/topicat/tui/page"
 	"github.com/topicat/topicat/tui/produce"
 	"github.com/topicat/topicat/tui/safetext"
 	"github.com/topicat/topicat/tui/screen"
@@ -173,14 +174,22 @@ func summarize(res sources.Result) string {
 	return fmt.Sprintf("✔ %s done on %d of %d", what, len(res.Targets), len(res.Targets))
 }
 
-// OpenView pushes a table of a view with its argument on the current tab.
+// OpenView pushes a view's screen with its argument on the current tab.
 func (m *Model) OpenView(system sources.System, name, arg string) tea.Cmd {
 	v := m.findView(system, name)
 	if v == nil {
 		m.message = fmt.Sprintf("no view %s %s", system, name)
 		return nil
 	}
-	return m.Push(table.New(m, v, arg))
+	return m.Push(m.screenFor(v, arg))
+}
+
+// screenFor is the screen that shows a view: a page or a table.
+func (m *Model) screenFor(v *views.View, arg string) screen.Screen {
+	if v.IsPage() {
+		return page.New(m, v, arg)
+	}
+	return table.New(m, v, arg)
 }
 
 // OpenTail pushes a tail of a topic on the current tab.

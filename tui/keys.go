@@ -28,7 +28,7 @@ func (m *Model) bindings() []screen.Binding {
 		{Keys: []string{"tab", "right", "l"}, Label: "tab", Help: "next pane", Run: func() tea.Cmd { m.switchTab(m.active + 1); return nil }},
 		{Keys: []string{"shift+tab", "left", "h"}, Label: "shift+tab", Help: "previous pane", Run: func() tea.Cmd { m.switchTab(m.active - 1); return nil }},
 		{Keys: []string{"esc"}, Help: "back", Footer: depth > 1, Disabled: yes(depth < 2, "nothing to go back to"), Run: func() tea.Cmd { m.Pop(); return nil }},
-		{Keys: []string{"r", "ctrl+r"}, Label: "r", Help: "refresh now", Footer: true, Run: m.refresh},
+		{Keys: []string{"r", "ctrl+r"}, Label: "r", Help: "refresh now", Footer: true, Run: func() tea.Cmd { m.Refresh(); return nil }},
 		{Keys: []string{"p"}, Help: "pause/resume refresh", Footer: true, Run: m.togglePause},
 		{Keys: []string{"q"}, Help: quit, Footer: true, Run: func() tea.Cmd {
 			if len(m.tabs[m.active].stack) > 1 {
@@ -54,12 +54,12 @@ func yes(b bool, s string) string {
 	return ""
 }
 
-func (m *Model) refresh() tea.Cmd {
+// Refresh asks every source for a poll now (screen.Host).
+func (m *Model) Refresh() {
 	for _, s := range m.session.Sources() {
 		s.Refresh()
 	}
 	m.message = msgRefreshing
-	return nil
 }
 
 func (m *Model) togglePause() tea.Cmd {
@@ -151,12 +151,15 @@ func (m *Model) command(line string) tea.Cmd {
 	home := slices.IndexFunc(m.tabs, func(tb *tab) bool {
 		return tb.system == t.View.System && m.findView(tb.system, tb.name).Detail == t.View.Name
 	})
+	if home < 0 && t.View.Home != "" {
+		home = slices.IndexFunc(m.tabs, func(tb *tab) bool { return tb.system == t.View.System && tb.name == t.View.Home })
+	}
 	if home < 0 {
 		home = slices.IndexFunc(m.tabs, func(tb *tab) bool { return tb.system == t.View.System })
 	}
 	m.switchTab(home)
 	m.clearStack(m.tabs[home])
-	return m.Push(table.New(m, t.View, t.Arg))
+	return m.Push(m.screenFor(t.View, t.Arg))
 }
 
 // systemOnScreen is the system of the screen on view, "" for both.

@@ -14,7 +14,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/tui/actions"
 	"github.com/topicat/topicat/tui/message"
+	"github.com/topicat/topicat/tui/page"
 	"github.com/topicat/topicat/tui/produce"
 	"github.com/topicat/topicat/tui/screen"
 	"github.com/topicat/topicat/tui/tail"
@@ -374,6 +376,33 @@ func TestEveryMutatingBindingIsRefusedReadOnly(t *testing.T) {
 	kinds["message"] = func() screen.Screen { return message.New(h.m, sources.Kafka, r) }
 	kinds["kafka produce"] = func() screen.Screen { return produce.New(h.m, sources.Kafka, "orders") }
 	kinds["nsq produce"] = func() screen.Screen { return produce.New(h.m, sources.NSQ, "events") }
+	for _, p := range []struct{ name, arg string }{{"topic", "orders"}, {"group", "billing"}, {"broker", "1"}} {
+		kinds[p.name+" page"] = func() screen.Screen { h.m.OpenView(sources.Kafka, p.name, p.arg); return h.m.top() }
+		for i := range 4 {
+			kinds[fmt.Sprintf("%s page section %d", p.name, i)] = func() screen.Screen {
+				h.m.OpenView(sources.Kafka, p.name, p.arg)
+				pg := h.m.top().(*page.Screen)
+				for range i {
+					h.m.key(keyPress("]"))
+				}
+				return pg
+			}
+		}
+	}
+	dialogs := map[string]func() tea.Cmd{
+		"create topic": func() tea.Cmd { return actions.CreateTopic(h.m) },
+		"alter topic":  func() tea.Cmd { return actions.AlterTopic(h.m, "orders") },
+		"reset":        func() tea.Cmd { return actions.ResetOffsets(h.m, "billing", "", -1) },
+		"delete topic": func() tea.Cmd { return actions.DeleteTopic(h.m, "orders") },
+	}
+	for name, open := range dialogs {
+		kinds[name] = func() screen.Screen {
+			open()
+			d := h.m.dialog()
+			h.m.Close(d)
+			return d
+		}
+	}
 	mutating := 0
 	for name, make := range kinds {
 		s := make()
@@ -617,4 +646,19 @@ func TestLongFilterErrorsFitTheFooter(t *testing.T) {
 	h.keys("/")
 	h.typeText("~(order_id|customer")
 	h.screen() // the width check of every line
+}
+
+func TestInternalTopicsHiddenUntilToggled(t *testing.T) {
+	h := newHarness(t, 140, 30, nil)
+	snap := kafkaSnap()
+	snap.Topics = append(snap.Topics, sources.Topic{Name: "__consumer_offsets", Internal: true, ReplicationFactor: 3})
+	h.send(snapshotMsg{1, h.kafka, snap})
+	h.keys("2")
+	s := h.screen()
+	mustNotContain(t, s, "__consumer_offsets")
+	mustContain(t, s, "internal topics hidden: 1 (i shows them)")
+	h.keys("i")
+	mustContain(t, h.screen(), "__consumer_offsets (internal)")
+	h.keys("i")
+	mustNotContain(t, h.screen(), "__consumer_offsets")
 }

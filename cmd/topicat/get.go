@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/charmbracelet/x/term"
 
 	"github.com/spf13/cobra"
 
@@ -17,16 +20,20 @@ import (
 
 // newGetCmd is `topicat get [kafka|nsq] VIEW [ARG]`: a pane's rows, printed once.
 func newGetCmd(d *deps) *cobra.Command {
-	var output string
+	var (
+		output string
+		quiet  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "get [kafka|nsq] VIEW [ARG]",
 		Short: "Print what a pane shows, for scripts (get --help lists the views)",
 		Long:  getLong(),
 		Example: `  topicat get brokers -b localhost:9092
   topicat get kafka topics -b localhost:9092 -o json
-  topicat get partitions orders -b localhost:9092
+  topicat get topic orders -b localhost:9092          # a page: summary and sections
+  topicat get group billing -b localhost:9092 -o json
   topicat get channels events --lookupd http://localhost:4161
-  topicat get health -c prod          # exits 1 on a finding of error severity`,
+  topicat get health -c prod -q       # exits 1 on a finding of error severity, prints nothing`,
 		// The words are checked by pickView, which knows the views and
 		// which systems are configured.
 		Args:              cobra.ArbitraryArgs,
@@ -39,10 +46,15 @@ func newGetCmd(d *deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runGet(cmd.Context(), s, words, output, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			out := cmd.OutOrStdout()
+			if quiet {
+				out = io.Discard
+			}
+			return runGet(cmd.Context(), s, words, output, out, cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output `format`: table or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output `format`: table or json (indented on a terminal, compact when piped)")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on stdout: the exit status says it all (get health in cron)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -85,26 +97,100 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 	if err != nil {
 		return err
 	}
+	if v.Fetch != nil { // a page: what the snapshot lacks, asked of the same source
+		data.Detail = fetchDetail(ctx, s, v, arg, stderr)
+	}
 	table, raw, err := v.Build(data, arg)
 	if err != nil {
 		return err
 	}
-	if output == "json" {
-		b, err := json.MarshalIndent(raw, "", "  ")
-		if err != nil {
-			return fmt.Errorf("write json: %w", err)
+	switch {
+	case output == "json":
+		if err := writeJSON(stdout, raw); err != nil {
+			return err
 		}
-		// Names from a cluster may hold C1 or bidi characters that
-		// encoding/json leaves raw: they reach stdout escaped.
-		if _, err := stdout.Write(append(safetext.EscapeJSON(b), '\n')); err != nil {
-			return fmt.Errorf("write json: %w", err)
+	case v.IsPage():
+		if err := writePage(stdout, raw.(views.Page)); err != nil {
+			return err
 		}
-	} else if err := views.WriteTable(stdout, table, table.Rows); err != nil {
-		return fmt.Errorf("write table: %w", err)
+	default:
+		if err := views.WriteTable(stdout, table, table.Rows); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
 	}
 	if v.Name == "health" {
 		if c := health.Count(data.Findings); c.Errors > 0 {
 			return fmt.Errorf("%d finding(s) of error severity", c.Errors)
+		}
+	}
+	return nil
+}
+
+// fetchDetail carries out a page's read-only request; a failure is said on
+// stderr and leaves the sections that need it saying so.
+func fetchDetail(ctx context.Context, s settings, v *views.View, arg string, stderr io.Writer) any {
+	b, err := buildSource(s, v.System)
+	if err != nil {
+		fmt.Fprintf(stderr, "topicat: %v\n", err)
+		return nil
+	}
+	defer b.close()
+	res := b.src.Do(ctx, sources.Request{Body: v.Fetch(arg)})
+	if res.Err != "" {
+		fmt.Fprintf(stderr, "topicat: %s: %s\n", res.Request.Target(), safetext.Line(res.Err))
+		return nil
+	}
+	return res.Data
+}
+
+// writeJSON prints data as JSON: indented for a person at a terminal,
+// compact for a pipe (as gh does), with C1, bidi and format characters from
+// the cluster escaped either way.
+func writeJSON(w io.Writer, data any) error {
+	var (
+		b   []byte
+		err error
+	)
+	if isTerminal(w) {
+		b, err = json.MarshalIndent(data, "", "  ")
+	} else {
+		b, err = json.Marshal(data)
+	}
+	if err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	if _, err := w.Write(append(safetext.EscapeJSON(b), '\n')); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// writePage prints a page: its summary, then each section under its title.
+func writePage(w io.Writer, p views.Page) error {
+	var b strings.Builder
+	width := 0
+	for _, f := range p.Fields {
+		width = max(width, len(f.Label))
+	}
+	for _, f := range p.Fields {
+		fmt.Fprintf(&b, "%-*s  %s\n", width, f.Label, safetext.Line(f.Value))
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	for _, sec := range p.Sections {
+		fmt.Fprintf(w, "\n%s\n", strings.ToUpper(sec.Title))
+		if sec.Err != nil {
+			fmt.Fprintf(w, "(%s)\n", safetext.Line(sec.Err.Error()))
+			continue
+		}
+		if err := views.WriteTable(w, sec.Table, sec.Table.Rows); err != nil {
+			return fmt.Errorf("write table: %w", err)
 		}
 	}
 	return nil

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/topicat/topicat/sources"
@@ -185,9 +183,7 @@ type recordWriter struct {
 
 func newRecordWriter(w io.Writer, output, format string, outputSet bool) (*recordWriter, error) {
 	rw := &recordWriter{w: bufio.NewWriterSize(w, 1<<20), output: output}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(f.Fd()) {
-		rw.sanitize = true
-	}
+	rw.sanitize = isTerminal(w)
 	switch output {
 	case "text", "json", "jsonl":
 	default:

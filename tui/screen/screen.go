@@ -83,6 +83,8 @@ type Host interface {
 	Close(Dialog)
 	// Notify sets the status line's message.
 	Notify(string)
+	// Refresh asks every source for a poll now.
+	Refresh()
 	// Async runs fn off the UI goroutine with the session's context; its
 	// message comes back to s through Update, or is dropped if s is gone or
 	// the session changed meanwhile.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/themes"
+	"github.com/topicat/topicat/tui/actions"
 	"github.com/topicat/topicat/tui/safetext"
 	"github.com/topicat/topicat/tui/screen"
 	"github.com/topicat/topicat/tui/views"
@@ -38,6 +39,9 @@ type Screen struct {
 	desc        bool
 
 	line screen.Filter // the / input
+	// showOptional shows the rows the view hides by default (internal topics).
+	showOptional bool
+	hidden       int // optional rows left out
 
 	width, height int
 }
@@ -93,6 +97,9 @@ func (s *Screen) Info() string {
 	if s.sortCol >= 0 {
 		info += "  sorted by " + s.table.Columns[s.sortCol].Title + map[bool]string{false: " ▲", true: " ▼"}[s.desc]
 	}
+	if s.hidden > 0 {
+		info += fmt.Sprintf("  %s hidden: %d (i shows them)", s.view.Optional, s.hidden)
+	}
 	return info
 }
 
@@ -126,6 +133,17 @@ func (s *Screen) Bindings() []screen.Binding {
 	if s.filter != "" {
 		bs = append(bs, screen.Binding{Keys: []string{"esc"}, Help: "clear filter", Footer: true, Run: func() tea.Cmd { s.setFilter(""); return nil }})
 	}
+	if s.view.Optional != "" {
+		help := "show " + s.view.Optional
+		if s.showOptional {
+			help = "hide " + s.view.Optional
+		}
+		bs = append(bs, screen.Binding{Keys: []string{"i"}, Help: help, Run: func() tea.Cmd {
+			s.showOptional = !s.showOptional
+			s.apply(s.selectedKey())
+			return nil
+		}})
+	}
 	if s.view.Detail != "" {
 		bs = append(bs, screen.Binding{Keys: []string{"enter"}, Help: "open " + s.view.Detail, Footer: true, Disabled: s.noRow(), Run: s.open})
 	}
@@ -135,6 +153,7 @@ func (s *Screen) Bindings() []screen.Binding {
 			screen.Binding{Keys: []string{"P"}, Help: "produce a message", Footer: true, Mutating: true, Disabled: s.noRow(), Run: s.produce},
 		)
 	}
+	bs = append(bs, actions.For(s.host, s.view, s.arg, s.selectedKey())...)
 	for i, c := range s.view.Columns {
 		if c.Sort != 0 {
 			bs = append(bs, screen.Binding{Keys: []string{string(c.Sort)}, Help: c.Title, Group: screen.GroupSort, Run: s.sortBy(i)})
@@ -216,9 +235,12 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 func (s *Screen) apply(key string) {
 	lower := strings.ToLower(s.filter)
 	sorted := s.table.Sorted(s.sortCol, s.desc)
-	s.rows = s.rows[:0]
+	s.rows, s.hidden = s.rows[:0], 0
 	for _, r := range sorted {
-		if r.Matches(lower) {
+		switch {
+		case r.Optional && !s.showOptional:
+			s.hidden++
+		case r.Matches(lower):
 			s.rows = append(s.rows, r)
 		}
 	}

@@ -2,7 +2,6 @@ package views
 
 import (
 	"github.com/topicat/topicat/sources/health"
-	"github.com/topicat/topicat/tui/safetext"
 )
 
 func healthView() *View {
@@ -13,7 +12,7 @@ func healthView() *View {
 		{Column: Column{Title: "FINDING", Sort: 'F', Min: 12, Max: 40}, text: func(f health.Finding) string { return f.Title }},
 		{Column: Column{Title: "WHY IT MATTERS · WHAT TO DO", Sort: 'W', Min: 20, Flex: true}, text: func(f health.Finding) string { return f.Why + " · " + f.Fix }},
 	}
-	v := define(View{Name: "health", Title: "Health", Help: "findings across both systems, worst first: what is wrong, why it matters, what to do"}, cols,
+	return define(View{Name: "health", Title: "Health", Help: "findings across both systems, worst first: what is wrong, why it matters, what to do"}, cols,
 		func(d Data, _ string) ([]health.Finding, error) { return d.Findings, nil },
 		func(f health.Finding) string { return string(f.System) + " " + f.Subject + " " + f.Title },
 		func(f health.Finding, _ findings) Status {
@@ -24,17 +23,8 @@ func healthView() *View {
 				return Warn
 			}
 			return Normal
-		})
-	rows := v.build
-	v.build = func(d Data, arg string) ([]Row, any, error) {
-		rs, data, err := rows(d, arg)
-		if err != nil {
-			return rs, data, err
-		}
-		for i, f := range d.Findings {
-			rs[i].Note = safetext.Line(f.Subject + ": " + f.Title + ". Why it matters: " + f.Why + ". What to do: " + f.Fix + ".")
-		}
-		return rs, data, err
-	}
-	return v
+		},
+		noted(func(f health.Finding) string {
+			return f.Subject + ": " + f.Title + ". Why it matters: " + f.Why + ". What to do: " + f.Fix + "."
+		}))
 }

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -45,7 +46,7 @@ func kafkaBrokers() *View {
 		{Column: Column{Title: "REPLICAS", Sort: 'E', Min: 8, Right: true}, text: func(b brokerRow) string { return num(b.Replicas) }, num: func(b brokerRow) float64 { return float64(b.Replicas) }},
 		{Column: Column{Title: "LAST ERROR", Sort: 'T', Min: 10, Max: 60}, text: func(b brokerRow) string { return b.LastErr }},
 	}
-	return define(View{Name: "brokers", Title: "Brokers", System: sources.Kafka, Help: "Kafka brokers: address, rack, controller, state, partitions led"}, cols,
+	return define(View{Name: "brokers", Title: "Brokers", System: sources.Kafka, Detail: "broker", Help: "Kafka brokers: address, rack, controller, state, partitions led"}, cols,
 		func(d Data, _ string) ([]brokerRow, error) {
 			s, err := kafkaSnap(d)
 			if err != nil {
@@ -69,16 +70,22 @@ func kafkaBrokers() *View {
 
 func kafkaTopics() *View {
 	cols := []col[sources.Topic]{
-		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true}, text: func(t sources.Topic) string { return t.Name }},
+		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true}, text: func(t sources.Topic) string {
+			return t.Name + yes(t.Internal, " (internal)") + yes(t.Partial, " (partial)")
+		}},
 		{Column: Column{Title: "PARTS", Sort: 'A', Min: 5, Right: true}, text: func(t sources.Topic) string { return num(len(t.Partitions)) }, num: func(t sources.Topic) float64 { return float64(len(t.Partitions)) }},
 		{Column: Column{Title: "RF", Sort: 'R', Min: 2, Right: true}, text: func(t sources.Topic) string { return num(t.ReplicationFactor) }, num: func(t sources.Topic) float64 { return float64(t.ReplicationFactor) }},
 		{Column: Column{Title: "URP", Sort: 'U', Min: 3, Right: true}, text: func(t sources.Topic) string { return num(t.UnderReplicated) }, num: func(t sources.Topic) float64 { return float64(t.UnderReplicated) }},
 		{Column: Column{Title: "OFFLINE", Sort: 'O', Min: 7, Right: true}, text: func(t sources.Topic) string { return num(t.Offline) }, num: func(t sources.Topic) float64 { return float64(t.Offline) }},
-		{Column: Column{Title: "MESSAGES", Sort: 'M', Min: 8, Right: true}, text: func(t sources.Topic) string { return num(t.Messages) }, num: func(t sources.Topic) float64 { return float64(t.Messages) }},
-		{Column: Column{Title: "RATE", Sort: 'E', Min: 6, Right: true}, text: func(t sources.Topic) string { return rate(t.Rate) }, num: func(t sources.Topic) float64 { return t.Rate }},
-		{Column: Column{Title: "INTERNAL", Sort: 'I', Min: 8}, text: func(t sources.Topic) string { return yes(t.Internal, "internal") }},
+		// A total that misses partitions says so: "193?" is at least 193.
+		{Column: Column{Title: "MESSAGES", Sort: 'M', Min: 8, Right: true}, text: func(t sources.Topic) string { return num(t.Messages) + yes(t.Partial, "?") }, num: func(t sources.Topic) float64 { return float64(t.Messages) }},
+		{Column: Column{Title: "RATE", Sort: 'E', Min: 6, Right: true}, text: func(t sources.Topic) string { return rate(t.Rate) + yes(t.Partial && t.Rate >= 0, "?") }, num: func(t sources.Topic) float64 { return t.Rate }},
+		{Column: Column{Title: "TREND", Min: 5, Max: 10}, text: func(t sources.Topic) string { return Spark(t.Rates) }},
+		{Column: Column{Title: "CLEANUP", Sort: 'C', Min: 7, Max: 14}, text: func(t sources.Topic) string { return t.CleanupPolicy }},
+		{Column: Column{Title: "RETENTION", Sort: 'N', Min: 9, Right: true}, text: func(t sources.Topic) string { return retention(t.RetentionMs, t.CleanupPolicy != "") }, num: func(t sources.Topic) float64 { return float64(t.RetentionMs) }},
 	}
-	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "partitions", Help: "Kafka topics: partitions, replication, health, messages and produce rate",
+	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "topic", Optional: "internal topics",
+		Help:     "Kafka topics: partitions, replication, health, messages, produce rate and its trend, cleanup, retention",
 		Messages: func(key, _ string) (string, []int32) { return key, nil }}, cols,
 		func(d Data, _ string) ([]sources.Topic, error) {
 			s, err := kafkaSnap(d)
@@ -95,11 +102,23 @@ func kafkaTopics() *View {
 			switch {
 			case t.Err != "":
 				return Bad
+			case t.Partial:
+				return Warn
 			case t.Internal:
 				return Muted
 			}
 			return Normal
-		})
+		},
+		noted(func(t sources.Topic) string {
+			switch {
+			case t.Err != "":
+				return t.Name + ": " + t.Err
+			case t.Partial:
+				return t.Name + ": some partitions' offsets could not be read (their leader is down or missing): MESSAGES and RATE are at least what is shown"
+			}
+			return ""
+		}),
+		optional(func(t sources.Topic) bool { return t.Internal }))
 }
 
 func kafkaPartitions() *View {
@@ -122,9 +141,15 @@ func kafkaPartitions() *View {
 			}
 			return num(p.High - p.Low)
 		}, num: func(p sources.Partition) float64 { return float64(p.High - p.Low) }},
-		{Column: Column{Title: "ERROR", Sort: 'E', Min: 5, Flex: true}, text: func(p sources.Partition) string { return p.Err }},
+		{Column: Column{Title: "RATE", Sort: 'T', Min: 6, Right: true}, text: func(p sources.Partition) string { return rate(p.Rate) }, num: func(p sources.Partition) float64 { return p.Rate }},
+		{Column: Column{Title: "ERROR", Sort: 'E', Min: 5, Flex: true}, text: func(p sources.Partition) string {
+			if p.Err == "" && p.IsOffline() {
+				return "no leader: offline"
+			}
+			return p.Err
+		}},
 	}
-	return define(View{Name: "partitions", Title: "Partitions", System: sources.Kafka, Arg: "TOPIC", Help: "one topic's partitions: leader, replicas, ISR, offsets",
+	return define(View{Name: "partitions", Title: "Partitions", System: sources.Kafka, Arg: "TOPIC", Home: "topics", Help: "one topic's partitions: leader, replicas, ISR, offsets",
 		Messages: func(key, topic string) (string, []int32) {
 			p, err := strconv.ParseInt(key, 10, 32)
 			if err != nil {
@@ -158,15 +183,18 @@ func kafkaPartitions() *View {
 
 func kafkaGroups() *View {
 	cols := []col[sources.Group]{
-		{Column: Column{Title: "GROUP", Sort: 'R', Min: 10, Flex: true}, text: func(g sources.Group) string { return g.ID }},
+		{Column: Column{Title: "GROUP", Sort: 'R', Min: 10, Flex: true}, text: func(g sources.Group) string { return g.ID + yes(g.Stale, " (stale)") }},
 		{Column: Column{Title: "STATE", Sort: 'S', Min: 6, Max: 20}, text: func(g sources.Group) string { return g.State }},
-		{Column: Column{Title: "PROTOCOL", Sort: 'O', Min: 8, Max: 20}, text: func(g sources.Group) string { return g.Protocol }},
+		{Column: Column{Title: "STATUS", Sort: 'U', Min: 6}, text: func(g sources.Group) string { return string(g.Status) }, num: func(g sources.Group) float64 { return statusRank(g.Status) }},
 		{Column: Column{Title: "MEMBERS", Sort: 'M', Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.Members) }, num: func(g sources.Group) float64 { return float64(g.Members) }},
-		{Column: Column{Title: "TOPICS", Sort: 'T', Min: 6, Max: 40}, text: func(g sources.Group) string { return strings.Join(g.Topics, ",") }},
+		{Column: Column{Title: "TOPICS", Sort: 'T', Min: 6, Max: 30}, text: func(g sources.Group) string { return strings.Join(g.Topics, ",") }},
 		{Column: Column{Title: "LAG", Sort: 'L', Min: 5, Right: true}, text: func(g sources.Group) string { return offset(g.Lag) }, num: func(g sources.Group) float64 { return float64(g.Lag) }},
 		{Column: Column{Title: "MAX LAG", Sort: 'A', Min: 7, Right: true}, text: func(g sources.Group) string { return offset(g.MaxLag) }, num: func(g sources.Group) float64 { return float64(g.MaxLag) }},
+		{Column: Column{Title: "TREND", Min: 5, Max: 10}, text: func(g sources.Group) string { return Spark(g.Lags) }},
+		{Column: Column{Title: "CATCH-UP", Sort: 'C', Min: 8, Right: true}, text: func(g sources.Group) string { return catchUp(g.CatchUp, g.Lag) }, num: func(g sources.Group) float64 { return catchUpRank(g.CatchUp) }},
 	}
-	return define(View{Name: "groups", Title: "Groups", System: sources.Kafka, Help: "Kafka consumer groups: state, members, topics, lag"}, cols,
+	return define(View{Name: "groups", Title: "Groups", System: sources.Kafka, Detail: "group",
+		Help: "Kafka consumer groups: state, health over the recent polls, members, lag and its trend, time to catch up"}, cols,
 		func(d Data, _ string) ([]sources.Group, error) {
 			s, err := kafkaSnap(d)
 			if err != nil {
@@ -186,7 +214,33 @@ func kafkaGroups() *View {
 				return Muted
 			}
 			return Normal
-		})
+		},
+		noted(groupNote))
+}
+
+// groupNote says why a group's row is coloured: kept from an earlier poll,
+// or failing.
+func groupNote(g sources.Group) string {
+	switch {
+	case g.Stale:
+		return fmt.Sprintf("%s: figures from %s, kept because this poll could not read the group: %s", g.ID, g.StaleSince.Format("15:04:05"), g.Err)
+	case g.Err != "":
+		return g.ID + ": " + g.Err
+	}
+	return ""
+}
+
+// statusRank sorts group statuses worst last.
+func statusRank(s sources.GroupStatus) float64 {
+	return float64(map[sources.GroupStatus]int{sources.StatusOK: 1, sources.StatusWarn: 2, sources.StatusRewind: 3, sources.StatusStall: 4, sources.StatusStop: 5}[s])
+}
+
+// catchUpRank sorts "never" last and unknown first.
+func catchUpRank(d time.Duration) float64 {
+	if d == sources.CatchUpNever {
+		return math.MaxFloat64
+	}
+	return float64(d)
 }
 
 func offset(o int64) string {

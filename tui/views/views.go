@@ -23,6 +23,9 @@ type Data struct {
 	Kafka    *sources.KafkaSnapshot
 	NSQ      *sources.NSQSnapshot
 	Findings []health.Finding
+	// Detail is the answer of a page's Fetch request (*sources.TopicDetail…),
+	// nil until it came; only pages read it.
+	Detail any
 }
 
 // Column is a column's title and width rule.
@@ -59,9 +62,12 @@ type Row struct {
 	Status Status
 	// Note is the row's whole story when the cells cut it short; shown under
 	// the table for the selected row.
-	Note   string
-	sort   []sortKey
-	search string
+	Note string
+	// Optional rows (internal topics) are hidden on screen until the view's
+	// Optional toggle shows them.
+	Optional bool
+	sort     []sortKey
+	search   string
 }
 
 // Matches reports whether the row contains the filter text, case-insensitively.
@@ -115,6 +121,9 @@ type View struct {
 	System sources.System // empty for views of both systems
 	// Detail is the view Enter opens on a row, given the row's Key; empty for none.
 	Detail string
+	// Home is the tab a `:` command opens the view above, when no tab's
+	// Detail is this view; empty for the system's first tab.
+	Home string
 	// Arg describes the argument the view takes ("TOPIC"); empty when it takes none.
 	Arg string
 	// ArgOptional views work without their argument too (all channels, or one topic's).
@@ -126,8 +135,29 @@ type View struct {
 	// partitions to read (nil for all), for tail and produce; nil when the
 	// view's rows hold no messages.
 	Messages func(key, arg string) (topic string, partitions []int32)
+	// Optional names the rows the pane hides until toggled ("internal topics").
+	Optional string
+	// Owner is the page a section belongs to ("topic", "group", "broker");
+	// empty for a view of its own.
+	Owner string
+	// A page is a view with Sections: Summary lines about its Arg, then a
+	// table per section, each a view built with the page's argument. Fetch,
+	// when set, is the read-only request whose answer the page needs beyond
+	// the snapshot (Data.Detail).
+	Summary  func(d Data, arg string) ([]Field, error)
+	Sections []*View
+	Fetch    func(arg string) sources.Body
 	build    func(d Data, arg string) ([]Row, any, error)
 }
+
+// Field is one line of a page's summary.
+type Field struct {
+	Label, Value string
+	Status       Status
+}
+
+// IsPage reports whether the view is a detail page.
+func (v *View) IsPage() bool { return len(v.Sections) > 0 }
 
 // Usage is the view's command with its argument: "partitions TOPIC", "channels [TOPIC]".
 func (v *View) Usage() string {
@@ -188,13 +218,34 @@ func columns[R any](cols []col[R]) []Column {
 	return out
 }
 
-func makeRows[R any](items []R, cols []col[R], key func(R) string, status func(R, findings) Status, f findings) []Row {
+// extras are what some views add to their rows: a note, a flag hiding them.
+type extras[R any] struct {
+	note     func(R) string
+	optional func(R) bool
+}
+
+// rowOpt adds an extra to define's rows.
+type rowOpt[R any] func(*extras[R])
+
+// noted gives each row its whole story, shown under the table.
+func noted[R any](f func(R) string) rowOpt[R] { return func(e *extras[R]) { e.note = f } }
+
+// optional marks the rows hidden until the view's Optional toggle.
+func optional[R any](f func(R) bool) rowOpt[R] { return func(e *extras[R]) { e.optional = f } }
+
+func makeRows[R any](items []R, cols []col[R], key func(R) string, status func(R, findings) Status, f findings, ex extras[R]) []Row {
 	rows := make([]Row, len(items))
 	var sb strings.Builder
 	for i, it := range items {
 		r := Row{Key: key(it), Cells: make([]string, len(cols)), sort: make([]sortKey, len(cols))}
 		if status != nil {
 			r.Status = status(it, f)
+		}
+		if ex.note != nil {
+			r.Note = safetext.Line(ex.note(it))
+		}
+		if ex.optional != nil {
+			r.Optional = ex.optional(it)
 		}
 		sb.Reset()
 		for j, c := range cols {
@@ -215,7 +266,11 @@ func makeRows[R any](items []R, cols []col[R], key func(R) string, status func(R
 }
 
 // define builds a View from typed columns and a function that picks the row values.
-func define[R any](v View, cols []col[R], items func(d Data, arg string) ([]R, error), key func(R) string, status func(R, findings) Status) *View {
+func define[R any](v View, cols []col[R], items func(d Data, arg string) ([]R, error), key func(R) string, status func(R, findings) Status, opts ...rowOpt[R]) *View {
+	var ex extras[R]
+	for _, o := range opts {
+		o(&ex)
+	}
 	v.Columns = columns(cols)
 	v.build = func(d Data, arg string) ([]Row, any, error) {
 		its, err := items(d, arg)
@@ -225,7 +280,7 @@ func define[R any](v View, cols []col[R], items func(d Data, arg string) ([]R, e
 		if its == nil {
 			its = []R{} // JSON prints [] rather than null
 		}
-		return makeRows(its, cols, key, status, indexFindings(d.Findings)), its, nil
+		return makeRows(its, cols, key, status, indexFindings(d.Findings), ex), its, nil
 	}
 	return &v
 }
@@ -274,6 +329,7 @@ func All() []*View {
 		nsqNodes(), nsqTopics(), nsqChannels(),
 		healthView(),
 		kafkaPartitions(), nsqLookupds(),
+		topicPage(), groupPage(), brokerPage(),
 	}
 }
 

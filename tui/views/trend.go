@@ -1,0 +1,92 @@
+package views
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/topicat/topicat/sources"
+)
+
+// sparkBlocks draw a trend from low to high.
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// Spark draws values as a sparkline scaled between their minimum and maximum;
+// an unknown (negative) value is a space. A flat series is a flat line.
+func Spark[T ~int64 | ~float64](vs []T) string {
+	lo, hi, any := T(0), T(0), false
+	for _, v := range vs {
+		if v < 0 {
+			continue
+		}
+		if !any || v < lo {
+			lo = v
+		}
+		if !any || v > hi {
+			hi = v
+		}
+		any = true
+	}
+	var b strings.Builder
+	for _, v := range vs {
+		switch {
+		case v < 0:
+			b.WriteByte(' ')
+		case hi == lo:
+			b.WriteRune(sparkBlocks[0])
+		default:
+			b.WriteRune(sparkBlocks[int(float64(v-lo)/float64(hi-lo)*float64(len(sparkBlocks)-1)+0.5)])
+		}
+	}
+	return b.String()
+}
+
+// Duration writes a span as a column wants it: 45s, 3m, 2h5m, 3d; "?" for
+// a negative (unknown) one.
+func Duration(d time.Duration) string {
+	if d < 0 {
+		return "?"
+	}
+	return Ago(d)
+}
+
+// retention writes retention.ms: 7d, 12h, "forever" for -1, "" when unknown.
+func retention(ms int64, known bool) string {
+	switch {
+	case !known:
+		return ""
+	case ms < 0:
+		return "forever"
+	}
+	return Ago(time.Duration(ms) * time.Millisecond)
+}
+
+// catchUp writes a group's time to catch up.
+func catchUp(d time.Duration, lag int64) string {
+	switch {
+	case d == sources.CatchUpNever:
+		return "never"
+	case d < 0:
+		return "?"
+	case lag == 0:
+		return "caught up"
+	}
+	return Ago(d)
+}
+
+// bytesText writes a size: 120 B, 1.2 KiB, 3.4 GiB; "?" when negative.
+func bytesText(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

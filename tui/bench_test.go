@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,88 @@ func BenchmarkTailIngest(b *testing.B) {
 			b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "records/s")
 		})
 	}
+}
+
+// hugeKafka is kafbat's freezing size (#1776): 9,000 topics, 39,000
+// partitions, 2,200 groups.
+func hugeKafka() *sources.KafkaSnapshot {
+	s := kafkaSnap()
+	s.Topics = make([]sources.Topic, 9000)
+	parts := 0
+	for i := range s.Topics {
+		n := 4 + i%2 // 4 or 5 partitions: 39,000 in all with the extra below
+		if i < 1500 {
+			n++
+		}
+		t := sources.Topic{Name: fmt.Sprintf("team-%03d.service-%04d.events", i%300, i), ReplicationFactor: 3, Messages: int64(i * 1000), Rate: float64(i % 100),
+			Rates: []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, CleanupPolicy: "delete", RetentionMs: 604800000, MinInsync: 2}
+		for p := range int32(n) {
+			t.Partitions = append(t.Partitions, sources.Partition{ID: p, Leader: p % 3, Replicas: []int32{0, 1, 2}, ISR: []int32{0, 1, 2}, Low: 0, High: int64(i * 100)})
+		}
+		parts += n
+		s.Topics[i] = t
+	}
+	s.Groups = make([]sources.Group, 2200)
+	for i := range s.Groups {
+		g := sources.Group{ID: fmt.Sprintf("consumer-%04d", i), State: "Stable", Members: 3, Topics: []string{s.Topics[i].Name}, Lag: int64(i), MaxLag: int64(i),
+			Status: sources.StatusOK, Lags: []int64{1, 2, 3, 2, 1, 0, 1, 2, 3, 4}, CatchUp: time.Minute}
+		for _, p := range s.Topics[i].Partitions {
+			g.Partitions = append(g.Partitions, sources.GroupPartition{Topic: s.Topics[i].Name, Partition: p.ID, Committed: 10, End: 20, Lag: 10, Status: sources.StatusOK})
+		}
+		s.Groups[i] = g
+	}
+	return s
+}
+
+// BenchmarkHugeCluster is the dashboard at 9,000 topics, 39,000 partitions
+// and 2,200 groups: taking in a snapshot, one frame of the topics pane, a
+// keystroke of the filter, a sort. It reports the heap the model holds.
+func BenchmarkHugeCluster(b *testing.B) {
+	snap := hugeKafka()
+	setup := func(b *testing.B) *harness {
+		h := newHarness(b, 160, 50, nil)
+		h.m.Update(snapshotMsg{1, h.kafka, snap})
+		h.m.Update(keyPress("2"))
+		return h
+	}
+	b.Run("apply", func(b *testing.B) {
+		h := setup(b)
+		var ms runtime.MemStats
+		for b.Loop() {
+			h.m.Update(snapshotMsg{1, h.kafka, snap})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	})
+	b.Run("view", func(b *testing.B) {
+		h := setup(b)
+		for b.Loop() {
+			_ = h.m.View()
+		}
+	})
+	b.Run("filter-keystroke", func(b *testing.B) {
+		h := setup(b)
+		h.m.Update(keyPress("/"))
+		keys := []tea.KeyPressMsg{{Code: '7', Text: "7"}, {Code: tea.KeyBackspace}}
+		for i := 0; b.Loop(); i++ {
+			h.m.Update(keys[i%2])
+			_ = h.m.View()
+		}
+	})
+	b.Run("sort", func(b *testing.B) {
+		h := setup(b)
+		for b.Loop() {
+			h.m.Update(keyPress("M"))
+			_ = h.m.View()
+		}
+	})
+	b.Run("groups-view", func(b *testing.B) {
+		h := setup(b)
+		h.m.Update(keyPress("3"))
+		for b.Loop() {
+			h.m.Update(keyPress("j"))
+			_ = h.m.View()
+		}
+	})
 }

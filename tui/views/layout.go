@@ -10,6 +10,18 @@ import (
 // Gap is the space between columns.
 const Gap = 2
 
+// Width is the display width of a safe cell: its length when it is ASCII
+// (safe text has no control characters, so each byte is one cell), else
+// what grapheme segmentation says, which costs far more.
+func Width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
 // NaturalWidths is the width each column wants: its widest cell or title,
 // within the column's Min and Max. It walks every row, so callers compute it
 // when the data changes, not on every frame.
@@ -20,7 +32,7 @@ func NaturalWidths(t Table) []int {
 	}
 	for _, r := range t.Rows {
 		for i, cell := range r.Cells {
-			w[i] = max(w[i], ansi.StringWidth(cell))
+			w[i] = max(w[i], Width(cell))
 		}
 	}
 	for i, c := range t.Columns {
@@ -95,7 +107,7 @@ func Cell(s string, width int, right bool) string {
 	if width <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := Width(s)
 	if sw > width {
 		s = ansi.Truncate(s, width, "…")
 		sw = ansi.StringWidth(s)

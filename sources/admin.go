@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -32,32 +33,32 @@ func (d DescribeTopic) Target() string { return "topic " + d.Topic }
 
 // TopicDetail is a topic's configs and size.
 type TopicDetail struct {
-	Topic   string
-	Configs []Config // by name
+	Topic   string   `json:"topic"`
+	Configs []Config `json:"configs"` // by name
 	// Replicas are the partition replicas with their size on disk, where
 	// DescribeLogDirs answered; LogDirsErr says what did not.
-	Replicas   []ReplicaSize
-	LogDirsErr string
+	Replicas   []ReplicaSize `json:"replicas"`
+	LogDirsErr string        `json:"log_dirs_error,omitempty"`
 }
 
 // ReplicaSize is one replica of a partition on one broker.
 type ReplicaSize struct {
-	Partition int32
-	Broker    int32
-	Dir       string
-	Bytes     int64
+	Partition int32  `json:"partition"`
+	Broker    int32  `json:"broker"`
+	Dir       string `json:"dir"`
+	Bytes     int64  `json:"bytes"`
 }
 
 // Config is one topic or broker setting as DescribeConfigs gives it.
 type Config struct {
-	Name  string
-	Value string // "" for a sensitive value, which Kafka does not send
+	Name  string `json:"name"`
+	Value string `json:"value"` // "" for a sensitive value, which Kafka does not send
 	// Source is where the value comes from: "topic", "broker", "cluster",
 	// "static broker config", "default".
-	Source    string
-	Default   bool // the value is the built-in default
-	Sensitive bool
-	ReadOnly  bool
+	Source    string `json:"source"`
+	Default   bool   `json:"default"` // the value is the built-in default
+	Sensitive bool   `json:"sensitive"`
+	ReadOnly  bool   `json:"read_only"`
 }
 
 // DescribeGroup asks for what the group page shows beyond the snapshot:
@@ -70,25 +71,27 @@ func (d DescribeGroup) Target() string { return "group " + d.Group }
 
 // GroupDetail is a group's members and per-partition position.
 type GroupDetail struct {
-	Group        string
-	State        string
-	ProtocolType string
-	Protocol     string
-	Coordinator  int32
-	Members      []GroupMember
-	Partitions   []GroupPartitionDetail // by topic and partition
+	Group        string                 `json:"group"`
+	State        string                 `json:"state"`
+	ProtocolType string                 `json:"protocol_type"`
+	Protocol     string                 `json:"protocol"`
+	Coordinator  int32                  `json:"coordinator"`
+	Members      []GroupMember          `json:"members"`
+	Partitions   []GroupPartitionDetail `json:"partitions"` // by topic and partition
 }
 
 // GroupMember is one member of a group.
 type GroupMember struct {
-	ID, ClientID, Host string
-	Assigned           []TopicPartitions
+	ID       string            `json:"id"`
+	ClientID string            `json:"client_id"`
+	Host     string            `json:"host"`
+	Assigned []TopicPartitions `json:"assigned"`
 }
 
 // TopicPartitions are partitions of one topic.
 type TopicPartitions struct {
-	Topic      string
-	Partitions []int32
+	Topic      string  `json:"topic"`
+	Partitions []int32 `json:"partitions"`
 }
 
 // GroupPartitionDetail is a group's position in one partition.
@@ -100,6 +103,18 @@ type GroupPartitionDetail struct {
 	TimeLag time.Duration
 }
 
+// MarshalJSON is GroupPartition's, with time_lag in seconds (null when unknown).
+func (d GroupPartitionDetail) MarshalJSON() ([]byte, error) {
+	var lag *float64
+	if d.TimeLag >= 0 {
+		s := d.TimeLag.Seconds()
+		lag = &s
+	}
+	return JoinJSON(d.GroupPartition, struct {
+		TimeLag *float64 `json:"time_lag"`
+	}{lag})
+}
+
 // DescribeBroker asks for a broker's configs and log dirs. Answer: *BrokerDetail.
 type DescribeBroker struct{ Broker int32 }
 
@@ -108,17 +123,17 @@ func (d DescribeBroker) Target() string { return fmt.Sprintf("broker %d", d.Brok
 
 // BrokerDetail is a broker's settings and disks.
 type BrokerDetail struct {
-	Broker  int32
-	Configs []Config // by name
-	LogDirs []LogDir
+	Broker  int32    `json:"broker"`
+	Configs []Config `json:"configs"` // by name
+	LogDirs []LogDir `json:"log_dirs"`
 }
 
 // LogDir is one log directory of a broker.
 type LogDir struct {
-	Path       string
-	Bytes      int64 // of the replicas in it
-	Partitions int
-	Err        string
+	Path       string `json:"path"`
+	Bytes      int64  `json:"bytes"` // of the replicas in it
+	Partitions int    `json:"partitions"`
+	Err        string `json:"error,omitempty"`
 }
 
 // CreateTopic creates a topic. Targets: one per topic.
@@ -187,11 +202,30 @@ func (r ResetOffsets) Target() string { return "group " + r.Group }
 // OffsetChange is one partition of a reset: where the group was, where it
 // goes, and the lag before and after.
 type OffsetChange struct {
-	Topic               string
-	Partition           int32
-	Old, New, End       int64 // -1 unknown (Old: nothing committed)
-	LagBefore, LagAfter int64
-	Err                 string
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	// Old, New, End and the lags are -1 when unknown (Old: nothing committed).
+	Old       int64 `json:"old"`
+	New       int64 `json:"new"`
+	End       int64 `json:"end"`
+	LagBefore int64 `json:"lag_before"`
+	LagAfter  int64 `json:"lag_after"`
+	// Note says what the plan changed of what was asked ("clamped to the end 10 (12 asked)").
+	Note string `json:"note,omitempty"`
+	Err  string `json:"error,omitempty"`
+}
+
+// MarshalJSON writes unknown offsets and lags as null.
+func (c OffsetChange) MarshalJSON() ([]byte, error) {
+	type plain OffsetChange
+	return json.Marshal(struct {
+		plain
+		Old       *int64 `json:"old"`
+		New       *int64 `json:"new"`
+		End       *int64 `json:"end"`
+		LagBefore *int64 `json:"lag_before"`
+		LagAfter  *int64 `json:"lag_after"`
+	}{plain(c), jsonKnown(c.Old), jsonKnown(c.New), jsonKnown(c.End), jsonKnown(c.LagBefore), jsonKnown(c.LagAfter)})
 }
 
 // DeleteGroup deletes a consumer group and its committed offsets.
@@ -201,7 +235,8 @@ func (d DeleteGroup) Action() Action { return ActionDeleteGroup }
 func (d DeleteGroup) Target() string { return "group " + d.Group }
 
 // DeleteRecords deletes a partition's records before an offset (its log start
-// moves there). Targets: the partition, with its new log start.
+// moves there). Targets: the partition, with its new log start; Data: that
+// log start, an int64.
 type DeleteRecords struct {
 	Topic     string
 	Partition int32

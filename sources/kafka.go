@@ -1,29 +1,33 @@
 package sources
 
-import "time"
+import (
+	"encoding/json"
+	"math"
+	"time"
+)
 
 // KafkaSnapshot is one poll of a Kafka cluster.
 type KafkaSnapshot struct {
 	Meta
-	ClusterID  string
-	Controller int32    // -1 when unknown
-	Brokers    []Broker // by ID
-	Topics     []Topic  // by name
-	Groups     []Group  // by ID
+	ClusterID  string   `json:"cluster_id"`
+	Controller int32    `json:"controller"` // -1 when unknown
+	Brokers    []Broker `json:"brokers"`    // by ID
+	Topics     []Topic  `json:"topics"`     // by name
+	Groups     []Group  `json:"groups"`     // by ID
 	// Cluster are the broker settings the findings need, as last read.
-	Cluster ClusterConfig
+	Cluster ClusterConfig `json:"cluster"`
 }
 
 // ClusterConfig are broker settings that decide what new topics and
 // producers get. Read every few polls (they rarely change); a figure that
 // could not be read is -1, with Err saying why.
 type ClusterConfig struct {
-	DefaultReplicationFactor int
+	DefaultReplicationFactor int `json:"default_replication_factor"`
 	// AutoCreateTopics is auto.create.topics.enable; nil when unknown.
-	AutoCreateTopics  *bool
-	MinInsyncReplicas int
-	MessageMaxBytes   int64
-	Err               string
+	AutoCreateTopics  *bool  `json:"auto_create_topics"`
+	MinInsyncReplicas int    `json:"min_insync_replicas"`
+	MessageMaxBytes   int64  `json:"message_max_bytes"`
+	Err               string `json:"error,omitempty"`
 }
 
 func (s *KafkaSnapshot) System() System { return Kafka }
@@ -31,58 +35,61 @@ func (s *KafkaSnapshot) Metadata() Meta { return s.Meta }
 
 // Broker is one broker as metadata lists it, with whether it answered this poll.
 type Broker struct {
-	ID   int32
-	Host string
-	Port int32
-	Rack string
+	ID   int32  `json:"id"`
+	Host string `json:"host"`
+	Port int32  `json:"port"`
+	Rack string `json:"rack,omitempty"`
 	// Up is false when the broker is listed in metadata but did not answer.
-	Up        bool
-	DownSince time.Time
-	LastErr   string
-	Leaders   int // partitions this broker leads
-	Replicas  int // partition replicas it hosts
+	Up        bool      `json:"up"`
+	DownSince time.Time `json:"down_since"`
+	LastErr   string    `json:"last_error,omitempty"`
+	Leaders   int       `json:"leaders"`  // partitions this broker leads
+	Replicas  int       `json:"replicas"` // partition replicas it hosts
 }
 
 // Topic is one topic with its partitions and figures derived from them.
 type Topic struct {
-	Name       string
-	Internal   bool
-	Partitions []Partition // by ID
+	Name       string      `json:"name"`
+	Internal   bool        `json:"internal"`
+	Partitions []Partition `json:"partitions"` // by ID
 	// ReplicationFactor is the largest replica count among the partitions.
-	ReplicationFactor int
-	UnderReplicated   int
-	Offline           int
+	ReplicationFactor int `json:"replication_factor"`
+	UnderReplicated   int `json:"under_replicated"`
+	Offline           int `json:"offline"`
 	// Messages is the sum over partitions of high minus low watermark.
-	Messages int64
+	Messages int64 `json:"messages"`
 	// Rate is messages per second produced since the previous poll; negative when unknown.
-	Rate float64
+	Rate float64 `json:"rate"`
 	// Rates are the produce rates of the last polls, oldest first, for a
 	// trend; unknown ones are negative.
-	Rates []float64
+	Rates []float64 `json:"rates"`
 	// Partial is set when some partitions' offsets could not be read:
 	// Messages and Rate miss their share.
-	Partial bool
+	Partial bool `json:"partial"`
 	// Settings read every few polls with DescribeConfigs, in one batch;
 	// "" or -1 while unknown.
-	CleanupPolicy   string
-	RetentionMs     int64
-	MinInsync       int
-	MaxMessageBytes int64
-	Err             string
+	CleanupPolicy string `json:"cleanup_policy"`
+	// RetentionMs is RetentionForever when the topic keeps its data for ever
+	// (Kafka's -1).
+	RetentionMs     int64  `json:"retention_ms"`
+	MinInsync       int    `json:"min_insync_replicas"`
+	MaxMessageBytes int64  `json:"max_message_bytes"`
+	Err             string `json:"error,omitempty"`
 }
 
 // Partition is one partition of a topic.
 type Partition struct {
-	ID              int32
-	Leader          int32 // -1 when there is none
-	Replicas        []int32
-	ISR             []int32
-	OfflineReplicas []int32
+	ID              int32   `json:"id"`
+	Leader          int32   `json:"leader"` // -1 when there is none
+	Replicas        []int32 `json:"replicas"`
+	ISR             []int32 `json:"isr"`
+	OfflineReplicas []int32 `json:"offline_replicas"`
 	// Low and High are the log start and end offsets; -1 when they could not be read.
-	Low, High int64
+	Low  int64 `json:"low"`
+	High int64 `json:"high"`
 	// Rate is messages per second produced since the previous poll; negative when unknown.
-	Rate float64
-	Err  string
+	Rate float64 `json:"rate"`
+	Err  string  `json:"error,omitempty"`
 }
 
 // UnderReplicated reports whether fewer replicas are in sync than assigned.
@@ -113,44 +120,230 @@ const (
 
 // Group is one consumer group and its lag.
 type Group struct {
-	ID           string
-	State        string // Stable, Empty, PreparingRebalance, Dead, …
-	ProtocolType string // consumer, connect, …
-	Protocol     string // assignor: range, cooperative-sticky, …
-	Coordinator  int32
-	Members      int
-	Topics       []string
+	ID           string   `json:"id"`
+	State        string   `json:"state"`         // Stable, Empty, PreparingRebalance, Dead, …
+	ProtocolType string   `json:"protocol_type"` // consumer, connect, …
+	Protocol     string   `json:"protocol"`      // assignor: range, cooperative-sticky, …
+	Coordinator  int32    `json:"coordinator"`
+	Members      int      `json:"members"`
+	Topics       []string `json:"topics"`
 	// Lag is the sum over committed partitions of end offset minus committed
 	// offset; MaxLag the largest of them. Both are -1 when unknown.
-	Lag    int64
-	MaxLag int64
+	Lag    int64 `json:"lag"`
+	MaxLag int64 `json:"max_lag"`
 	// Partitions are the committed partitions with their offsets, by topic
 	// and partition.
-	Partitions []GroupPartition
+	Partitions []GroupPartition `json:"partitions"`
 	// Stale is set when this poll could not read the group (its coordinator
 	// or a partition's leader did not answer) and its figures are those of
 	// an earlier poll, from StaleSince; Err says why.
-	Stale      bool
-	StaleSince time.Time
-	// Status judges the window of recent polls; Lags are the group's total
-	// lag at each of them, oldest first (-1 unknown).
-	Status GroupStatus
-	Lags   []int64
+	Stale      bool      `json:"stale"`
+	StaleSince time.Time `json:"stale_since"`
+	// Status judges the window of recent polls: the worst of the partitions'
+	// and of the group's own lag trend (a slow group drains its partitions in
+	// turn, so it can be WARN while each partition is OK). Lags are the
+	// group's total lag at each poll, oldest first (-1 unknown).
+	Status GroupStatus `json:"status"`
+	Lags   []int64     `json:"lags"`
 	// CatchUp estimates the time to consume the lag at the recent consume
 	// and produce rates: 0 when there is no lag, CatchUpNever when it falls
 	// behind, CatchUpUnknown before there are enough polls.
-	CatchUp time.Duration
-	Err     string
+	CatchUp time.Duration `json:"catch_up"`
+	Err     string        `json:"error,omitempty"`
 }
 
-// GroupPartition is one partition a group has committed offsets for.
+// RetentionForever is Topic.RetentionMs of a topic that keeps its data for
+// ever: Kafka says -1, which in the snapshot means unknown.
+const RetentionForever = math.MaxInt64
+
+// GroupPartition is one partition of a group: committed, or (in a group's
+// detail) assigned to a member with nothing committed yet (Committed -1).
 type GroupPartition struct {
-	Topic     string
-	Partition int32
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
 	// Committed is the group's committed offset; End the partition's high
 	// watermark; Lag their difference. -1 when unknown.
-	Committed, End, Lag int64
+	Committed int64 `json:"committed"`
+	End       int64 `json:"end"`
+	Lag       int64 `json:"lag"`
 	// Member is the client id of the member assigned the partition, "" when none.
-	Member string
-	Status GroupStatus
+	Member string      `json:"member"`
+	Status GroupStatus `json:"status"`
+}
+
+// JSON: snake_case keys, and null for what the Go fields mark unknown with a
+// negative number, a zero time or an empty string, so that a script reading
+// `topicat get -o json` never does arithmetic on -1. Times are RFC 3339,
+// durations seconds. Each MarshalJSON overrides only the fields that need
+// it: a field of the outer struct hides the same key of the embedded one.
+
+// jsonKnown is v, or nil (null) when it is negative: unknown.
+func jsonKnown[T ~int | ~int32 | ~int64 | ~float64](v T) *T {
+	if v < 0 {
+		return nil
+	}
+	return &v
+}
+
+// jsonKnownAll is jsonKnown for each value.
+func jsonKnownAll[T ~int64 | ~float64](vs []T) []*T {
+	out := make([]*T, len(vs))
+	for i, v := range vs {
+		out[i] = jsonKnown(v)
+	}
+	return out
+}
+
+// jsonPort is a port, or nil when it is not known (0).
+func jsonPort[T ~int | ~int32](p T) *T {
+	if p <= 0 {
+		return nil
+	}
+	return &p
+}
+
+// jsonTime is t, or nil when it is the zero time.
+func jsonTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// jsonText is s, or nil when it is empty: unknown.
+func jsonText[T ~string](s T) *T {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// JoinJSON marshals base, a JSON object, with the fields of extra (a struct)
+// added after its own: how a type that adds fields to one with its own
+// MarshalJSON keeps both.
+func JoinJSON(base, extra any) ([]byte, error) {
+	b, err := json.Marshal(base)
+	if err != nil {
+		return nil, err
+	}
+	e, err := json.Marshal(extra)
+	if err != nil {
+		return nil, err
+	}
+	if len(e) <= 2 || len(b) < 2 || b[0] != '{' {
+		return b, nil
+	}
+	if len(b) == 2 { // {}
+		return e, nil
+	}
+	return append(append(b[:len(b)-1], ','), e[1:]...), nil
+}
+
+// jsonList is xs, or an empty list for nil: none, rather than unknown.
+func jsonList[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+func (s KafkaSnapshot) MarshalJSON() ([]byte, error) {
+	type plain KafkaSnapshot
+	return json.Marshal(struct {
+		plain
+		metaJSON
+		Controller *int32   `json:"controller"`
+		Brokers    []Broker `json:"brokers"`
+		Topics     []Topic  `json:"topics"`
+		Groups     []Group  `json:"groups"`
+	}{plain(s), s.Meta.json(), jsonKnown(s.Controller), jsonList(s.Brokers), jsonList(s.Topics), jsonList(s.Groups)})
+}
+
+func (c ClusterConfig) MarshalJSON() ([]byte, error) {
+	type plain ClusterConfig
+	return json.Marshal(struct {
+		plain
+		DefaultReplicationFactor *int   `json:"default_replication_factor"`
+		MinInsyncReplicas        *int   `json:"min_insync_replicas"`
+		MessageMaxBytes          *int64 `json:"message_max_bytes"`
+	}{plain(c), jsonKnown(c.DefaultReplicationFactor), jsonKnown(c.MinInsyncReplicas), jsonKnown(c.MessageMaxBytes)})
+}
+
+func (b Broker) MarshalJSON() ([]byte, error) {
+	type plain Broker
+	return json.Marshal(struct {
+		plain
+		Port      *int32     `json:"port"`
+		DownSince *time.Time `json:"down_since"`
+	}{plain(b), jsonPort(b.Port), jsonTime(b.DownSince)})
+}
+
+func (t Topic) MarshalJSON() ([]byte, error) {
+	type plain Topic
+	retention := jsonKnown(t.RetentionMs)
+	if t.RetentionMs == RetentionForever {
+		forever := int64(-1) // Kafka's own word for "kept forever"
+		retention = &forever
+	}
+	return json.Marshal(struct {
+		plain
+		Partitions      []Partition `json:"partitions"`
+		Rate            *float64    `json:"rate"`
+		Rates           []*float64  `json:"rates"`
+		CleanupPolicy   *string     `json:"cleanup_policy"`
+		RetentionMs     *int64      `json:"retention_ms"`
+		MinInsync       *int        `json:"min_insync_replicas"`
+		MaxMessageBytes *int64      `json:"max_message_bytes"`
+	}{plain(t), jsonList(t.Partitions), jsonKnown(t.Rate), jsonKnownAll(t.Rates), jsonText(t.CleanupPolicy), retention, jsonKnown(t.MinInsync), jsonKnown(t.MaxMessageBytes)})
+}
+
+func (p Partition) MarshalJSON() ([]byte, error) {
+	type plain Partition
+	return json.Marshal(struct {
+		plain
+		Leader          *int32   `json:"leader"`
+		Replicas        []int32  `json:"replicas"`
+		ISR             []int32  `json:"isr"`
+		OfflineReplicas []int32  `json:"offline_replicas"`
+		Low             *int64   `json:"low"`
+		High            *int64   `json:"high"`
+		Rate            *float64 `json:"rate"`
+	}{plain(p), jsonKnown(p.Leader), jsonList(p.Replicas), jsonList(p.ISR), jsonList(p.OfflineReplicas), jsonKnown(p.Low), jsonKnown(p.High), jsonKnown(p.Rate)})
+}
+
+// MarshalJSON writes CatchUp as seconds, null when unknown, and sets
+// catch_up_never when the group falls behind (CatchUp is null then too).
+func (g Group) MarshalJSON() ([]byte, error) {
+	type plain Group
+	var catchUp *float64
+	if g.CatchUp >= 0 {
+		secs := g.CatchUp.Seconds()
+		catchUp = &secs
+	}
+	return json.Marshal(struct {
+		plain
+		Coordinator  *int32           `json:"coordinator"`
+		Topics       []string         `json:"topics"`
+		Lag          *int64           `json:"lag"`
+		MaxLag       *int64           `json:"max_lag"`
+		Partitions   []GroupPartition `json:"partitions"`
+		StaleSince   *time.Time       `json:"stale_since"`
+		Status       *GroupStatus     `json:"status"`
+		Lags         []*int64         `json:"lags"`
+		CatchUp      *float64         `json:"catch_up"`
+		CatchUpNever bool             `json:"catch_up_never"`
+	}{plain(g), jsonKnown(g.Coordinator), jsonList(g.Topics), jsonKnown(g.Lag), jsonKnown(g.MaxLag), jsonList(g.Partitions), jsonTime(g.StaleSince),
+		jsonText(g.Status), jsonKnownAll(g.Lags), catchUp, g.CatchUp == CatchUpNever})
+}
+
+func (p GroupPartition) MarshalJSON() ([]byte, error) {
+	type plain GroupPartition
+	return json.Marshal(struct {
+		plain
+		Committed *int64       `json:"committed"`
+		End       *int64       `json:"end"`
+		Lag       *int64       `json:"lag"`
+		Member    *string      `json:"member"`
+		Status    *GroupStatus `json:"status"`
+	}{plain(p), jsonKnown(p.Committed), jsonKnown(p.End), jsonKnown(p.Lag), jsonText(p.Member), jsonText(p.Status)})
 }

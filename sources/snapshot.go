@@ -14,14 +14,25 @@ const (
 // what failed. A snapshot is never mutated after it is published.
 type Meta struct {
 	// Seq counts polls of one source, starting at 1.
-	Seq   uint64
-	Taken time.Time
-	Took  time.Duration
+	Seq   uint64        `json:"seq"`
+	Taken time.Time     `json:"taken"`
+	Took  time.Duration `json:"-"`
 	// LastOK is when a poll last reached at least one endpoint; zero if none has.
-	LastOK time.Time
+	LastOK time.Time `json:"-"`
 	// Errors has one entry per endpoint that failed in this poll.
-	Errors []EndpointError
+	Errors []EndpointError `json:"errors"`
 }
+
+// metaJSON are Meta's fields that JSON writes otherwise: Took in seconds,
+// LastOK null until a poll reached anything. The snapshots' MarshalJSON
+// add them (a MarshalJSON on Meta would be promoted to every snapshot and
+// hide its other fields).
+type metaJSON struct {
+	Took   float64    `json:"took"`
+	LastOK *time.Time `json:"last_ok"`
+}
+
+func (m Meta) json() metaJSON { return metaJSON{m.Took.Seconds(), jsonTime(m.LastOK)} }
 
 // OK reports whether the poll reached every endpoint.
 func (m Meta) OK() bool { return len(m.Errors) == 0 }
@@ -30,12 +41,12 @@ func (m Meta) OK() bool { return len(m.Errors) == 0 }
 type EndpointError struct {
 	// Endpoint names what failed in the user's terms: "broker 2 (127.0.0.1:9092)",
 	// "nsqd 127.0.0.1:4151", "lookupd http://127.0.0.1:4161".
-	Endpoint string
+	Endpoint string `json:"endpoint"`
 	// Op is what was being attempted: "metadata", "list offsets", "stats".
-	Op  string
-	Err string
+	Op  string `json:"op"`
+	Err string `json:"error"`
 	// Since is when this endpoint started failing (the first poll of the current run of failures).
-	Since time.Time
+	Since time.Time `json:"since"`
 }
 
 func (e EndpointError) String() string {

@@ -57,10 +57,12 @@ func TestGetAgainstRealClusters(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		var topics []struct {
-			Name              string
-			ReplicationFactor int
-			Messages          int64
-			Partitions        []struct{ ID int32 }
+			Name              string `json:"name"`
+			ReplicationFactor int    `json:"replication_factor"`
+			Messages          int64  `json:"messages"`
+			Partitions        []struct {
+				ID int32 `json:"id"`
+			} `json:"partitions"`
 		}
 		if err := json.Unmarshal([]byte(out), &topics); err != nil {
 			t.Fatalf("not JSON: %v\n%s", err, out)
@@ -85,7 +87,9 @@ func TestGetAgainstRealClusters(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		var topics []struct{ Name string }
+		var topics []struct {
+			Name string `json:"name"`
+		}
 		if err := json.Unmarshal([]byte(out), &topics); err != nil || len(topics) != 1 || topics[0].Name != "orders" {
 			t.Fatalf("want orders alone (%v):\n%s", err, out)
 		}
@@ -106,7 +110,9 @@ func TestGetAgainstRealClusters(t *testing.T) {
 				t.Fatalf("raw %q in -o json:\n%s", raw, out)
 			}
 		}
-		var groups []struct{ ID string }
+		var groups []struct {
+			ID string `json:"id"`
+		}
 		if err := json.Unmarshal([]byte(out), &groups); err != nil {
 			t.Fatal(err)
 		}

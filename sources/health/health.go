@@ -37,13 +37,13 @@ func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 
 // Finding is one problem or risk.
 type Finding struct {
-	Severity Severity
-	System   sources.System
+	Severity Severity       `json:"severity"`
+	System   sources.System `json:"system"`
 	// Subject is what the finding is about: "broker 2", "topic audit-log", "nsqd 127.0.0.1:4151".
-	Subject string
-	Title   string
-	Why     string
-	Fix     string
+	Subject string `json:"subject"`
+	Title   string `json:"title"`
+	Why     string `json:"why"`
+	Fix     string `json:"fix"`
 }
 
 // Counts tallies findings by severity.
@@ -70,49 +70,6 @@ func Sort(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.System, b.System), cmp.Compare(a.Subject, b.Subject))
 	})
-}
-
-// Kafka returns the findings for one Kafka snapshot. A nil snapshot has none.
-func Kafka(s *sources.KafkaSnapshot) []Finding {
-	if s == nil {
-		return nil
-	}
-	fs := start(sources.Kafka, s.Meta, "no broker has answered",
-		"check the --brokers addresses, the network path and the brokers themselves")
-	add := fs.add
-	for _, b := range s.Brokers {
-		if !b.Up {
-			add(Error, fmt.Sprintf("broker %d", b.ID), "broker is down",
-				fmt.Sprintf("it leads %d partitions and hosts %d replicas; partitions whose only replica is here are unavailable", b.Leaders, b.Replicas),
-				"check the broker process and its host; its last error was: "+b.LastErr)
-		}
-	}
-	for _, t := range s.Topics {
-		subject := "topic " + t.Name
-		if t.Offline > 0 {
-			add(Error, subject, fmt.Sprintf("%d offline partition(s)", t.Offline),
-				"producers and consumers of those partitions fail until a leader is elected",
-				"bring back a broker holding a replica, or reassign the partitions")
-		}
-		if t.UnderReplicated > 0 {
-			add(Warning, subject, fmt.Sprintf("%d under-replicated partition(s)", t.UnderReplicated),
-				"fewer replicas are in sync than assigned: one more broker failure may lose data or availability",
-				"check the brokers missing from the ISR (disk, network, replica fetcher lag)")
-		}
-		if !t.Internal && t.ReplicationFactor == 1 && len(s.Brokers) > 1 {
-			add(Warning, subject, "replication factor 1",
-				"each partition lives on one broker: when that broker stops, the partition is offline and acks=all producers fail",
-				"raise the replication factor to 3 (partition reassignment) and set default.replication.factor on the brokers")
-		}
-	}
-	for _, g := range s.Groups {
-		if g.State == "Empty" && g.Lag > 0 {
-			add(Warning, "group "+g.ID, fmt.Sprintf("no members, lag %d", g.Lag),
-				"committed offsets fall further behind while nothing consumes; messages may expire unread",
-				"start the group's consumers, or delete the group if it is retired")
-		}
-	}
-	return fs.sorted()
 }
 
 // NSQ returns the findings for one NSQ snapshot. A nil snapshot has none.

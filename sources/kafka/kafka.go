@@ -52,6 +52,9 @@ type Source struct {
 	opened opened
 	// limits are the topics' message size limits, learnt when producing.
 	limits messageLimits
+	// timeLagCache keeps how old the record at a group's committed offset
+	// is, while that offset does not move (DescribeGroup).
+	timeLagCache *timeLagCache
 
 	timeout      time.Duration // of one poll
 	probeTimeout time.Duration // of the per-broker liveness check
@@ -79,6 +82,7 @@ func New(cfg Config) (*Source, error) {
 		// A third of the poll: a broker that does not answer in that time is
 		// reported down, and the rest of the poll still has time to finish.
 		probeTimeout: loop.Timeout / 3,
+		timeLagCache: newTimeLagCache(timeLagCacheSize),
 	}
 	cl, err := kgo.NewClient(append(slices.Clone(s.conn), pollOpts(loop.Interval, loop.Timeout)...)...)
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/topicat/topicat/sources"
@@ -25,19 +25,19 @@ type pollState struct {
 	seq    uint64
 	lastOK time.Time
 	prev   *sources.KafkaSnapshot
-	// highs are the high watermarks the last poll could read, and when, for rates.
-	highs   map[string]topicHighs
-	highsAt time.Time
+	// hist is the recent polls behind rates, trends and group statuses.
+	hist *history
+	// settings are the topic and broker settings last read.
+	settings settingsCache
 	// missingSince is when each broker listed although metadata no longer
 	// names it was first missed from metadata.
 	missingSince map[int32]time.Time
 	// budget is how long the current poll may run, for "timed out after".
 	budget time.Duration
-}
-
-type topicHighs struct {
-	id    [16]byte // a topic deleted and re-created gets a new ID
-	highs map[int32]int64
+	// closed explains connections closed before an answer.
+	closed *closedVerdicts
+	// introduced are the brokers kgo was last told about, by ID.
+	introduced []int32
 }
 
 // Offset listing timestamps (Kafka's special values).
@@ -73,6 +73,13 @@ func answered(err error) bool {
 func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, error) {
 	start := time.Now()
 	s.state.seq++
+	if s.state.hist == nil {
+		s.state.hist = newHistory(start)
+	}
+	if s.state.closed == nil {
+		s.state.closed = newClosedVerdicts(s.seeds)
+	}
+	s.state.settings.init()
 
 	meta, err := s.metadata(ctx)
 	if err != nil {
@@ -80,15 +87,16 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 	}
 
 	slices.SortFunc(meta.Brokers, func(a, b kmsg.MetadataResponseBroker) int { return cmp.Compare(a.NodeID, b.NodeID) })
+	s.state.closed.learn(meta.Brokers)
 	gone := s.missing(meta, start)
 	missing := make(map[int32]bool, len(gone))
 	for _, b := range gone {
 		missing[b.ID] = true
 	}
 	probed := s.probeAll(ctx, meta.Brokers)
-	down := make(map[int32]bool, len(probed))
+	down := make(map[int32]bool, len(probed.fails))
 	var up []int32
-	for _, f := range probed {
+	for _, f := range probed.fails {
 		down[f.broker] = true
 	}
 	for _, b := range meta.Brokers {
@@ -97,77 +105,54 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 		}
 	}
 
-	// Only partitions with a leader that answered: a request to a dead
-	// leader would only wait out retries and fail. The others get the reason,
-	// which group lag then reports.
-	parts := make(map[string][]int32)
-	skipped := make(kadm.ListedOffsets)
-	for _, t := range meta.Topics {
-		if t.Topic == nil {
-			continue
-		}
-		for _, p := range t.Partitions {
-			var why error
-			switch {
-			case t.ErrorCode != 0:
-				why = kerr.ErrorForCode(t.ErrorCode)
-			case p.ErrorCode != 0:
-				why = kerr.ErrorForCode(p.ErrorCode)
-			case p.Leader < 0:
-				why = errors.New("no leader")
-			case down[p.Leader]:
-				why = fmt.Errorf("leader broker %d did not answer", p.Leader)
-			case missing[p.Leader]:
-				why = fmt.Errorf("leader broker %d is not in the cluster's metadata", p.Leader)
-			default:
-				parts[*t.Topic] = append(parts[*t.Topic], p.Partition)
-				continue
-			}
-			if skipped[*t.Topic] == nil {
-				skipped[*t.Topic] = make(map[int32]kadm.ListedOffset)
-			}
-			skipped[*t.Topic][p.Partition] = kadm.ListedOffset{Topic: *t.Topic, Partition: p.Partition, Offset: -1, Err: why}
-		}
-	}
+	parts, starts, ends := planOffsets(meta, down, missing)
+	topicNames := topicNamesOf(meta)
 
+	plan := s.state.settings.plan(meta, up, meta.ControllerID, start)
 	var (
 		wg         sync.WaitGroup
-		starts     offsetsResult
-		ends       offsetsResult
+		startFails []failure
+		endFails   []failure
 		groupsData groupsResult
+		settings   settingsResult
 	)
-	wg.Go(func() { starts = s.listOffsets(ctx, earliest, parts) })
-	wg.Go(func() { ends = s.listOffsets(ctx, latest, parts) })
-	wg.Go(func() { groupsData = s.fetchGroups(ctx, up) })
+	wg.Go(func() { startFails = s.listOffsets(ctx, earliest, parts, starts) })
+	wg.Go(func() { endFails = s.listOffsets(ctx, latest, parts, ends) })
+	wg.Go(func() {
+		groupsData = s.fetchGroups(ctx, groupsInput{up: up, batchedFetch: probed.batchedFetch, topicNames: topicNames})
+	})
+	wg.Go(func() { settings = s.readSettings(ctx, plan) })
 	wg.Wait()
-	for t, ps := range skipped {
-		for p, o := range ps {
-			starts.set(t, p, o)
-			ends.set(t, p, o)
-		}
-	}
+	s.state.settings.apply(plan, settings, start)
 
-	// Merged in a fixed order so that the error kept for a broker does not
-	// depend on which request finished first. A broker missing from
-	// metadata comes first: that is the failure kept for it.
+	// Merged in a fixed order, each list sorted by broker, so that the error
+	// kept for a broker does not depend on which request finished first. A
+	// broker missing from metadata comes first: that is the failure kept.
 	fails := missingFailures(gone)
-	fails = append(fails, probed...)
-	fails = append(fails, starts.fails...)
-	fails = append(fails, ends.fails...)
+	fails = append(fails, probed.fails...)
+	for _, fs := range [][]failure{startFails, endFails} {
+		slices.SortFunc(fs, func(a, b failure) int { return cmp.Compare(a.broker, b.broker) })
+		fails = append(fails, fs...)
+	}
 	fails = append(fails, groupsData.fails...)
+	if settings.fail != nil {
+		fails = append(fails, *settings.fail)
+	}
 
 	snap := &sources.KafkaSnapshot{
 		ClusterID:  deref(meta.ClusterID),
 		Controller: meta.ControllerID,
+		Cluster:    s.state.settings.cluster,
 	}
 	if snap.Controller < 0 {
 		snap.Controller = -1
 	}
 	byBroker := firstFailures(fails)
 	snap.Brokers = s.brokers(meta, gone, byBroker, start)
-	snap.Topics = s.topics(meta, starts.listed, ends.listed, start)
-	snap.Groups = s.groups(groupsData, starts.listed, ends.listed, byBroker)
+	snap.Topics = s.topics(meta, starts, ends, start)
+	snap.Groups = s.groups(groupsBuild{read: groupsData, ends: ends, fails: byBroker, now: start, seq: s.state.seq})
 	countReplicas(snap)
+	s.state.hist.forget(s.state.seq)
 
 	s.state.lastOK = start
 	snap.Meta = sources.Meta{
@@ -181,26 +166,77 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 	return snap, nil
 }
 
-// metadata asks any broker for the whole cluster's metadata. It is a direct
-// request, not kadm's cached one: the snapshot must show what the cluster says
-// now. kgo also refreshes its own metadata from the answer, so the requests
-// that follow go to the leaders this poll sees.
+// metadata asks for the whole cluster's metadata: a direct request, not
+// kadm's cached one, because the snapshot must show what the cluster says
+// now. It is sent to one broker at a time rather than through the client:
+// kgo keeps every topic of a metadata answer passing through it in its own
+// cache, a third of the client's time in a poll of 40,000 partitions, and
+// this source addresses its requests to brokers itself. kgo only needs the
+// brokers' addresses: introduce tells it. The brokers that answered the last
+// poll are asked first, then the seeds; one that does not answer gets a
+// third of the poll, so that two more can be asked.
 func (s *Source) metadata(ctx context.Context) (*kmsg.MetadataResponse, error) {
-	// kgo moves on to another broker by itself only after a dial error; a
-	// broker that accepts connections and drops them would fail the whole
-	// poll. Each attempt goes to the next broker in kgo's rotation.
-	tries := len(s.seeds)
+	var targets []*kgo.Broker
 	if prev := s.state.prev; prev != nil {
-		tries += len(prev.Brokers)
+		for _, b := range prev.Brokers {
+			if b.Up {
+				targets = append(targets, s.cl.Broker(int(b.ID)))
+			}
+		}
 	}
-	tries = min(max(tries, 2), 10)
-	for i := 1; ; i++ {
-		meta, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, s.cl)
+	targets = append(targets, s.cl.SeedBrokers()...)
+	targets = targets[:min(len(targets), 10)]
+	var err error
+	for i, b := range targets {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if i < len(targets)-1 {
+			actx, cancel = context.WithTimeout(ctx, s.probeTimeout)
+		}
+		var meta *kmsg.MetadataResponse
+		meta, err = kmsg.NewPtrMetadataRequest().RequestWith(actx, b)
+		cancel()
 		if err == nil {
 			err = kerr.ErrorForCode(meta.ErrorCode)
 		}
-		if err == nil || i >= tries || ctx.Err() != nil || isDialErr(err) {
-			return meta, s.timedOut(ctx, err)
+		if err == nil {
+			s.introduce(ctx, meta)
+			return meta, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, s.state.closed.explainSeeds(ctx, s.timedOut(ctx, err))
+}
+
+// introduce makes sure kgo knows every broker meta lists, so that requests
+// to a broker by ID go straight to it. kgo would otherwise look a broker up
+// by itself at the first request, through a broker of its choosing, which
+// may be the one that is down; and the request would fail in its name. The
+// lookup here asks for no topic, which kgo then leaves out of its cache, and
+// tries the brokers in kgo's rotation until one answers, each for a third of
+// the poll. It is needed again only when the brokers listed change.
+func (s *Source) introduce(ctx context.Context, meta *kmsg.MetadataResponse) {
+	ids := make([]int32, len(meta.Brokers))
+	for i, b := range meta.Brokers {
+		ids[i] = b.NodeID
+	}
+	slices.Sort(ids)
+	if slices.Equal(ids, s.state.introduced) {
+		return
+	}
+	for range min(max(len(ids), 2), 10) {
+		actx, cancel := context.WithTimeout(ctx, s.probeTimeout)
+		req := kmsg.NewPtrMetadataRequest()
+		req.Topics = []kmsg.MetadataRequestTopic{} // brokers only
+		_, err := req.RequestWith(actx, s.cl)
+		cancel()
+		if err == nil {
+			s.state.introduced = ids
+			return
+		}
+		if ctx.Err() != nil {
+			return
 		}
 	}
 }
@@ -236,31 +272,38 @@ func (s *Source) timedOut(ctx context.Context, err error) error {
 	return err
 }
 
-// timedOutShards is timedOut for each shard of a kadm error.
-func (s *Source) timedOutShards(ctx context.Context, err error) error {
-	if se, ok := errors.AsType[*kadm.ShardErrors](err); ok {
-		for i := range se.Errs {
-			se.Errs[i].Err = s.timedOut(ctx, se.Errs[i].Err)
-		}
-		return err
-	}
-	return s.timedOut(ctx, err)
+// brokerErr is err from a request to broker id, reworded for a person: a
+// timeout as "timed out after", a closed connection as what it was.
+func (s *Source) brokerErr(ctx context.Context, id int32, err error) error {
+	return s.state.closed.explain(ctx, id, s.timedOut(ctx, err))
 }
 
 // unreachable answers a poll in which no broker answered metadata: the
 // previous data, every broker marked down, and the error.
 func (s *Source) unreachable(start time.Time, err error) (*sources.KafkaSnapshot, error) {
-	snap := &sources.KafkaSnapshot{Controller: -1}
+	snap := &sources.KafkaSnapshot{Controller: -1, Cluster: s.state.settings.cluster}
 	if prev := s.state.prev; prev != nil {
 		snap.ClusterID = prev.ClusterID
 		snap.Controller = prev.Controller
-		// Snapshots are immutable, so the partitions and groups are shared;
-		// a rate is a figure of now, and now is unknown.
+		// A rate is a figure of now, and now is unknown. Snapshots are
+		// immutable: what changes is copied.
 		snap.Topics = slices.Clone(prev.Topics)
 		for i := range snap.Topics {
-			snap.Topics[i].Rate = -1
+			t := &snap.Topics[i]
+			t.Rate = -1
+			t.Partitions = slices.Clone(t.Partitions)
+			for j := range t.Partitions {
+				t.Partitions[j].Rate = -1
+			}
 		}
-		snap.Groups = prev.Groups
+		snap.Groups = slices.Clone(prev.Groups)
+		for i := range snap.Groups {
+			g := &snap.Groups[i]
+			if !g.Stale {
+				g.Stale, g.StaleSince = true, prev.Taken
+			}
+			g.Err = "not refreshed: no broker answered: " + err.Error()
+		}
 		snap.Brokers = make([]sources.Broker, len(prev.Brokers))
 		for i, b := range prev.Brokers {
 			if b.Up || b.DownSince.IsZero() {
@@ -290,107 +333,62 @@ func (s *Source) unreachable(start time.Time, err error) (*sources.KafkaSnapshot
 	return snap, fmt.Errorf("metadata: %w", err)
 }
 
-// probeAll probes every broker at once and returns the failures by broker ID.
-func (s *Source) probeAll(ctx context.Context, brokers []kmsg.MetadataResponseBroker) []failure {
+// probed is what the liveness checks found.
+type probed struct {
+	fails []failure
+	// batchedFetch are the brokers whose OffsetFetch takes many groups in
+	// one request (v8, Kafka 3.0).
+	batchedFetch map[int32]bool
+}
+
+// probeAll probes every broker at once.
+func (s *Source) probeAll(ctx context.Context, brokers []kmsg.MetadataResponseBroker) probed {
 	errs := make([]error, len(brokers))
+	versions := make([]*kmsg.ApiVersionsResponse, len(brokers))
 	var wg sync.WaitGroup
 	for i, b := range brokers {
-		wg.Go(func() { errs[i] = s.probe(ctx, b.NodeID) })
+		wg.Go(func() { versions[i], errs[i] = s.probe(ctx, b.NodeID) })
 	}
 	wg.Wait()
-	var fails []failure
+	res := probed{batchedFetch: make(map[int32]bool, len(brokers))}
 	for i, err := range errs {
 		if err != nil {
-			fails = append(fails, failure{brokers[i].NodeID, "api versions", err})
+			res.fails = append(res.fails, failure{brokers[i].NodeID, "api versions", err})
+			continue
+		}
+		res.batchedFetch[brokers[i].NodeID] = maxVersion(versions[i], kmsg.OffsetFetch) >= 8
+		s.state.closed.plaintext(brokers[i].NodeID, time.Now())
+	}
+	return res
+}
+
+// maxVersion is the highest version of key the broker and this client
+// both speak; -1 when the broker does not know key.
+func maxVersion(resp *kmsg.ApiVersionsResponse, key kmsg.Key) int16 {
+	for _, k := range resp.ApiKeys {
+		if k.ApiKey == int16(key) {
+			return min(k.MaxVersion, key.Request().MaxVersion())
 		}
 	}
-	return fails
+	return -1
 }
 
 // probe asks one broker for its API versions, the cheapest request there is,
-// to learn whether it answers at all.
-func (s *Source) probe(ctx context.Context, id int32) error {
+// to learn whether it answers at all, and what it speaks.
+func (s *Source) probe(ctx context.Context, id int32) (*kmsg.ApiVersionsResponse, error) {
 	pctx, cancel := context.WithTimeout(ctx, s.probeTimeout)
 	defer cancel()
-	_, err := kmsg.NewPtrApiVersionsRequest().RequestWith(pctx, s.cl.Broker(int(id)))
+	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(pctx, s.cl.Broker(int(id)))
 	switch {
 	case err == nil:
-		return nil
+		return resp, nil
 	case ctx.Err() != nil: // the poll's own deadline came first
-		return s.timedOut(ctx, err)
+		return nil, s.brokerErr(ctx, id, err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("no answer within %v", s.probeTimeout)
+		return nil, fmt.Errorf("no answer within %v", s.probeTimeout)
 	}
-	return err
-}
-
-type offsetsResult struct {
-	listed kadm.ListedOffsets
-	fails  []failure
-}
-
-func (r *offsetsResult) set(t string, p int32, o kadm.ListedOffset) {
-	if r.listed[t] == nil {
-		r.listed[t] = make(map[int32]kadm.ListedOffset)
-	}
-	o.Topic, o.Partition = t, p
-	r.listed[t][p] = o
-}
-
-// listOffsets lists the earliest or latest offset of every given partition
-// in one request; kgo splits it into one request per leader.
-func (s *Source) listOffsets(ctx context.Context, timestamp int64, parts map[string][]int32) offsetsResult {
-	res := offsetsResult{listed: make(kadm.ListedOffsets, len(parts))}
-	if len(parts) == 0 {
-		return res
-	}
-	req := kmsg.NewPtrListOffsetsRequest()
-	req.TimeoutMillis = int32(s.timeout.Milliseconds())
-	for t, ps := range parts {
-		rt := kmsg.NewListOffsetsRequestTopic()
-		rt.Topic = t
-		for _, p := range ps {
-			rp := kmsg.NewListOffsetsRequestTopicPartition()
-			rp.Partition = p
-			rp.Timestamp = timestamp
-			rt.Partitions = append(rt.Partitions, rp)
-		}
-		req.Topics = append(req.Topics, rt)
-	}
-	set := res.set
-	for _, sh := range s.cl.RequestSharded(ctx, req) {
-		if sh.Err != nil {
-			sh.Err = s.timedOut(ctx, sh.Err)
-			err := fmt.Errorf("list offsets: %w", sh.Err)
-			if r, ok := sh.Req.(*kmsg.ListOffsetsRequest); ok {
-				for _, t := range r.Topics {
-					for _, p := range t.Partitions {
-						set(t.Topic, p.Partition, kadm.ListedOffset{Offset: -1, Err: err})
-					}
-				}
-			}
-			if sh.Meta.NodeID >= 0 { // -1: kgo could not map the piece to a broker
-				res.fails = append(res.fails, failure{sh.Meta.NodeID, "list offsets", sh.Err})
-			}
-			continue
-		}
-		resp := sh.Resp.(*kmsg.ListOffsetsResponse)
-		for _, t := range resp.Topics {
-			for _, p := range t.Partitions {
-				var err error
-				if p.ErrorCode != 0 {
-					err = fmt.Errorf("list offsets: %w", kerr.ErrorForCode(p.ErrorCode))
-				}
-				set(t.Topic, p.Partition, kadm.ListedOffset{
-					Timestamp:   p.Timestamp,
-					Offset:      p.Offset,
-					LeaderEpoch: p.LeaderEpoch,
-					Err:         err,
-				})
-			}
-		}
-	}
-	return res
+	// Within the probe's time: a closed connection may be checked for TLS.
+	return nil, s.state.closed.explain(pctx, id, s.timedOut(ctx, err))
 }
 
 // brokerFailure is the failure kept for a broker in one poll.
@@ -523,9 +521,30 @@ func (s *Source) brokers(meta *kmsg.MetadataResponse, gone []sources.Broker, fai
 	return out
 }
 
-func (s *Source) topics(meta *kmsg.MetadataResponse, starts, ends kadm.ListedOffsets, now time.Time) []sources.Topic {
-	highs := make(map[string]topicHighs, len(meta.Topics))
+// topics builds the snapshot's topics: partitions with their watermarks and
+// rates, the totals, and the settings last read. A partition whose offsets
+// could not be read makes its topic Partial.
+func (s *Source) topics(meta *kmsg.MetadataResponse, starts, ends polledOffsets, now time.Time) []sources.Topic {
+	h, seq := s.state.hist, s.state.seq
 	out := make([]sources.Topic, 0, len(meta.Topics))
+	// One backing array for every partition's replica lists, and one for
+	// the partitions.
+	var nIDs, nParts int
+	for _, mt := range meta.Topics {
+		nParts += len(mt.Partitions)
+		for _, mp := range mt.Partitions {
+			nIDs += len(mp.Replicas) + len(mp.ISR) + len(mp.OfflineReplicas)
+		}
+	}
+	ids := make([]int32, 0, nIDs)
+	clone := func(xs []int32) []int32 {
+		n := len(ids)
+		ids = append(ids, xs...)
+		return ids[n:len(ids):len(ids)]
+	}
+	partsArena := make([]sources.Partition, 0, nParts)
+	// One backing array for every topic's Rates.
+	ratesArena := make([]float64, 0, len(meta.Topics)*historyLen)
 	for _, mt := range meta.Topics {
 		if mt.Topic == nil {
 			continue // an answer about a topic ID we never asked for
@@ -534,35 +553,49 @@ func (s *Source) topics(meta *kmsg.MetadataResponse, starts, ends kadm.ListedOff
 		if mt.ErrorCode != 0 {
 			t.Err = kerr.ErrorForCode(mt.ErrorCode).Error()
 		}
-		th := topicHighs{id: mt.TopicID, highs: make(map[int32]int64, len(mt.Partitions))}
-		t.Partitions = make([]sources.Partition, 0, len(mt.Partitions))
+		ts := s.state.settings.topic(t.Name, mt.TopicID)
+		t.CleanupPolicy, t.RetentionMs, t.MinInsync, t.MaxMessageBytes = ts.cleanupPolicy, ts.retentionMs, ts.minInsync, ts.maxMessageBytes
+
+		th := h.topic(t.Name, mt.TopicID, maxPartition(mt.Partitions)+1, seq)
+		n := len(partsArena)
+		rateKnown := false
 		for _, mp := range mt.Partitions {
 			p := sources.Partition{
 				ID:              mp.Partition,
 				Leader:          mp.Leader,
-				Replicas:        slices.Clone(mp.Replicas),
-				ISR:             slices.Clone(mp.ISR),
-				OfflineReplicas: slices.Clone(mp.OfflineReplicas),
+				Replicas:        clone(mp.Replicas),
+				ISR:             clone(mp.ISR),
+				OfflineReplicas: clone(mp.OfflineReplicas),
 				Low:             -1,
 				High:            -1,
+				Rate:            -1,
+			}
+			var metaErr error
+			if mp.ErrorCode != 0 {
+				metaErr = kerr.ErrorForCode(mp.ErrorCode)
 			}
 			switch {
-			case mp.ErrorCode != 0:
-				err := kerr.ErrorForCode(mp.ErrorCode)
-				p.Err = err.Error()
-				if errors.Is(err, kerr.LeaderNotAvailable) {
-					p.Leader = -1 // Kafka says so too; kfake's faults leave it 0
+			case p.Leader < 0 || errors.Is(metaErr, kerr.LeaderNotAvailable):
+				p.Leader = -1 // Kafka says so too; kfake's faults leave it 0
+				p.Err = "no leader"
+				if metaErr != nil {
+					p.Err = metaErr.Error()
 				}
-			case p.Leader < 0:
-				p.Leader = -1
 			default: // includes partitions skipped because their leader is down, with the reason
 				p.Low, p.High, p.Err = offsetsOf(starts, ends, t.Name, p.ID)
+				if metaErr != nil {
+					p.Err = strings.Join(slices.DeleteFunc([]string{metaErr.Error(), p.Err}, func(e string) bool { return e == "" }), "; ")
+				}
 			}
-			if p.High >= 0 {
-				th.highs[p.ID] = p.High
+			p.Rate = th.observe(p.ID, p.High, h.at(now))
+			if p.Rate >= 0 {
+				t.Rate = max(t.Rate, 0) + p.Rate
+				rateKnown = true
 			}
 			if p.Low >= 0 && p.High >= 0 {
 				t.Messages += p.High - p.Low
+			} else {
+				t.Partial = true
 			}
 			t.ReplicationFactor = max(t.ReplicationFactor, len(p.Replicas))
 			if p.UnderReplicated() {
@@ -571,64 +604,29 @@ func (s *Source) topics(meta *kmsg.MetadataResponse, starts, ends kadm.ListedOff
 			if p.IsOffline() {
 				t.Offline++
 			}
-			t.Partitions = append(t.Partitions, p)
+			partsArena = append(partsArena, p)
+		}
+		t.Partitions = partsArena[n:len(partsArena):len(partsArena)]
+		if !rateKnown {
+			t.Rate = -1
 		}
 		slices.SortFunc(t.Partitions, func(a, b sources.Partition) int { return cmp.Compare(a.ID, b.ID) })
-		t.Rate = rate(s.state.highs[t.Name], th, now.Sub(s.state.highsAt))
-		highs[t.Name] = th
+		th.rates.push(t.Rate)
+		n = len(ratesArena)
+		ratesArena = th.rates.appendTo(ratesArena)
+		t.Rates = ratesArena[n:len(ratesArena):len(ratesArena)]
 		out = append(out, t)
 	}
 	slices.SortFunc(out, func(a, b sources.Topic) int { return strings.Compare(a.Name, b.Name) })
-	s.state.highs, s.state.highsAt = highs, now
 	return out
 }
 
-func offsetsOf(starts, ends kadm.ListedOffsets, topic string, p int32) (low, high int64, errText string) {
-	low, high = -1, -1
-	var errs []string
-	for _, x := range []struct {
-		list kadm.ListedOffsets
-		dst  *int64
-	}{{starts, &low}, {ends, &high}} {
-		o, ok := x.list.Lookup(topic, p)
-		switch {
-		case !ok:
-			errs = append(errs, "list offsets: partition missing from the answer")
-		case o.Err != nil:
-			errs = append(errs, o.Err.Error())
-		default:
-			*x.dst = o.Offset
-		}
+func maxPartition(ps []kmsg.MetadataResponseTopicPartition) int {
+	m := -1
+	for _, p := range ps {
+		m = max(m, int(p.Partition))
 	}
-	if len(errs) == 2 && errs[0] == errs[1] {
-		errs = errs[:1]
-	}
-	return low, high, strings.Join(errs, "; ")
-}
-
-// rate is messages per second produced to a topic between two polls, from the
-// partitions whose high watermark both polls read; -1 when unknown.
-func rate(prev, cur topicHighs, elapsed time.Duration) float64 {
-	if prev.highs == nil || prev.id != cur.id || elapsed <= 0 {
-		return -1
-	}
-	var delta int64
-	known := false
-	for p, h := range cur.highs {
-		ph, ok := prev.highs[p]
-		if !ok {
-			continue
-		}
-		if h < ph {
-			return -1 // the log went back (truncated or re-created): no honest figure
-		}
-		delta += h - ph
-		known = true
-	}
-	if !known {
-		return -1
-	}
-	return float64(delta) / elapsed.Seconds()
+	return m
 }
 
 // countReplicas fills in how many partitions each broker leads and hosts.

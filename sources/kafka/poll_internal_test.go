@@ -10,38 +10,48 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/topicat/topicat/sources"
 )
 
-func TestRateFormula(t *testing.T) {
-	id := [16]byte{1}
-	highs := func(id [16]byte, hs map[int32]int64) topicHighs { return topicHighs{id: id, highs: hs} }
+func TestPartitionRate(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	type reading struct {
+		after time.Duration // since t0
+		high  int64         // -1: could not be read
+		want  float64
+	}
 	for _, tc := range []struct {
-		name    string
-		prev    topicHighs
-		cur     topicHighs
-		elapsed time.Duration
-		want    float64
+		name     string
+		readings []reading
 	}{
-		{"first poll", topicHighs{}, highs(id, map[int32]int64{0: 5}), time.Second, -1},
-		{"steady", highs(id, map[int32]int64{0: 5, 1: 7}), highs(id, map[int32]int64{0: 15, 1: 17}), 2 * time.Second, 10},
-		{"idle", highs(id, map[int32]int64{0: 5}), highs(id, map[int32]int64{0: 5}), time.Second, 0},
-		{"partition unknown now", highs(id, map[int32]int64{0: 5, 1: 7}), highs(id, map[int32]int64{0: 9}), time.Second, 4},
-		{"partition added", highs(id, map[int32]int64{0: 5}), highs(id, map[int32]int64{0: 6, 1: 100}), time.Second, 1},
-		{"nothing comparable", highs(id, map[int32]int64{0: 5}), highs(id, map[int32]int64{1: 5}), time.Second, -1},
-		{"watermark went back", highs(id, map[int32]int64{0: 50, 1: 7}), highs(id, map[int32]int64{0: 3, 1: 9}), time.Second, -1},
-		{"topic re-created", highs(id, map[int32]int64{0: 5}), highs([16]byte{2}, map[int32]int64{0: 9}), time.Second, -1},
-		{"no time passed", highs(id, map[int32]int64{0: 5}), highs(id, map[int32]int64{0: 9}), 0, -1},
+		{"first reading", []reading{{0, 5, -1}}},
+		{"steady", []reading{{0, 5, -1}, {2 * time.Second, 25, 10}, {3 * time.Second, 35, 10}}},
+		{"idle", []reading{{0, 5, -1}, {time.Second, 5, 0}}},
+		{"unreadable, then read again: the rate since the last reading",
+			[]reading{{0, 5, -1}, {time.Second, -1, -1}, {4 * time.Second, 45, 10}}},
+		{"watermark went back: no honest figure, then counted from there",
+			[]reading{{0, 50, -1}, {time.Second, 3, -1}, {2 * time.Second, 9, 6}}},
+		{"no time passed", []reading{{0, 5, -1}, {0, 9, -1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := rate(tc.prev, tc.cur, tc.elapsed); got != tc.want {
-				t.Errorf("rate = %v, want %v", got, tc.want)
+			h := newHistory(t0)
+			for i, r := range tc.readings {
+				th := h.topic("orders", [16]byte{1}, 1, uint64(i+1))
+				if got := th.observe(0, r.high, h.at(t0.Add(r.after))); got != r.want {
+					t.Errorf("reading %d: rate = %v, want %v", i, got, r.want)
+				}
 			}
 		})
+	}
+
+	// A topic re-created gets a new ID: its history starts again.
+	h := newHistory(t0)
+	h.topic("orders", [16]byte{1}, 1, 1).observe(0, 5, h.at(t0))
+	if got := h.topic("orders", [16]byte{2}, 1, 2).observe(0, 9, h.at(t0.Add(time.Second))); got != -1 {
+		t.Errorf("rate after re-creation = %v, want -1", got)
 	}
 }
 
@@ -253,27 +263,6 @@ func TestTimedOut(t *testing.T) {
 				t.Errorf("timedOut(%v) no longer wraps it", tc.err)
 			}
 		})
-	}
-}
-
-func TestTimedOutShards(t *testing.T) {
-	expired, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
-	t.Cleanup(cancel)
-	s := &Source{}
-	s.state.budget = time.Second
-	err := s.timedOutShards(expired, &kadm.ShardErrors{Errs: []kadm.ShardError{
-		{Err: context.DeadlineExceeded},
-		{Err: kerr.CoordinatorNotAvailable},
-	}})
-	se, ok := errors.AsType[*kadm.ShardErrors](err)
-	if !ok {
-		t.Fatalf("timedOutShards = %T, want the shard errors", err)
-	}
-	if got := se.Errs[0].Err.Error(); got != "timed out after 1s" || !errors.Is(se.Errs[0].Err, context.DeadlineExceeded) {
-		t.Errorf("shard 0: %v", se.Errs[0].Err)
-	}
-	if se.Errs[1].Err != kerr.CoordinatorNotAvailable {
-		t.Errorf("shard 1: %v", se.Errs[1].Err)
 	}
 }
 

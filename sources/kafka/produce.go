@@ -10,10 +10,22 @@ import (
 	"github.com/topicat/topicat/sources"
 )
 
-// Do carries out a request: sources.Produce sends messages; any other action
-// is ErrUnsupported.
+// Do carries out a request: sources.Produce sends messages; the detail
+// requests and admin actions of sources/admin.go are answered by their
+// handlers (detail_*.go, admin_*.go, reset.go).
 func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
-	return sources.Actions{Produce: s.produce}.Carry(ctx, req)
+	return sources.Actions{
+		Produce:        s.produce,
+		DescribeTopic:  s.describeTopic,
+		DescribeGroup:  s.describeGroup,
+		DescribeBroker: s.describeBroker,
+		CreateTopic:    s.createTopic,
+		DeleteTopic:    s.deleteTopic,
+		AlterTopic:     s.alterTopic,
+		ResetOffsets:   s.resetOffsets,
+		DeleteGroup:    s.deleteGroup,
+		DeleteRecords:  s.deleteRecords,
+	}.Carry(ctx, req)
 }
 
 // produce sends every message and waits for all of them. Result.Err is set

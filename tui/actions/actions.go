@@ -386,8 +386,11 @@ func previewLines(cs []sources.OffsetChange) []string {
 	for _, c := range cs {
 		line := fmt.Sprintf("%-24s %21s %21s", fmt.Sprintf("%s/%d", c.Topic, c.Partition),
 			offset(c.Old)+" → "+offset(c.New), offset(c.LagBefore)+" → "+offset(c.LagAfter))
-		if c.Err != "" {
+		switch {
+		case c.Err != "":
 			line += "  ✖ " + c.Err
+		case c.Note != "":
+			line += "  (" + c.Note + ")"
 		}
 		lines = append(lines, line)
 	}

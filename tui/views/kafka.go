@@ -21,8 +21,16 @@ func kafkaSnap(d Data) (*sources.KafkaSnapshot, error) {
 // brokerRow adds what a broker row needs from the snapshot around it.
 type brokerRow struct {
 	sources.Broker
-	Controller bool   `json:"Controller"`
-	DownFor    string `json:"DownFor,omitempty"`
+	Controller bool
+	DownFor    string
+}
+
+// MarshalJSON is the broker's, with the row's own fields.
+func (r brokerRow) MarshalJSON() ([]byte, error) {
+	return sources.JoinJSON(r.Broker, struct {
+		Controller bool   `json:"controller"`
+		DownFor    string `json:"down_for,omitempty"`
+	}{r.Controller, r.DownFor})
 }
 
 func kafkaBrokers() *View {

@@ -17,8 +17,16 @@ func nsqSnap(d Data) (*sources.NSQSnapshot, error) {
 // nodeRow adds what a node row needs from the snapshot around it.
 type nodeRow struct {
 	sources.NSQNode
-	LookupdsUp int    `json:"LookupdsUp"`
-	DownFor    string `json:"DownFor,omitempty"`
+	LookupdsUp int
+	DownFor    string
+}
+
+// MarshalJSON is the node's, with the row's own fields.
+func (r nodeRow) MarshalJSON() ([]byte, error) {
+	return sources.JoinJSON(r.NSQNode, struct {
+		LookupdsUp int    `json:"lookupds_up"`
+		DownFor    string `json:"down_for,omitempty"`
+	}{r.LookupdsUp, r.DownFor})
 }
 
 func nsqNodes() *View {

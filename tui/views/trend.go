@@ -50,12 +50,12 @@ func Duration(d time.Duration) string {
 	return Ago(d)
 }
 
-// retention writes retention.ms: 7d, 12h, "forever" for -1, "" when unknown.
+// retention writes retention.ms: 7d, 12h, "forever", "" when unknown.
 func retention(ms int64, known bool) string {
 	switch {
-	case !known:
+	case !known || ms < 0:
 		return ""
-	case ms < 0:
+	case ms == sources.RetentionForever:
 		return "forever"
 	}
 	return Ago(time.Duration(ms) * time.Millisecond)

@@ -218,3 +218,31 @@ func TestRowStatusFollowsFindings(t *testing.T) {
 		t.Errorf("a paused empty channel's row is %v, want Muted", s)
 	}
 }
+
+// TestRowJSONKeepsEveryField: a row type that adds fields to a snapshot type
+// with its own MarshalJSON keeps both, in JSON's conventions.
+func TestRowJSONKeepsEveryField(t *testing.T) {
+	d := snapshotData()
+	d.NSQ = &sources.NSQSnapshot{Nodes: []sources.NSQNode{{Addr: "10.0.0.5:4151", Hostname: "nsq-a", Up: true}}}
+	for _, tc := range []struct {
+		view *View
+		want []string
+	}{
+		{kafkaBrokers(), []string{`"id":`, `"controller":`, `"up":`}},
+		{nsqNodes(), []string{`"lookupds_up":`, `"hostname":`}},
+	} {
+		_, raw, err := tc.view.Build(d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s JSON lacks %s: %s", tc.view.Name, w, b)
+			}
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,11 +43,15 @@ type Cluster struct {
 	controlOnce sync.Once
 	fwd         *kgo.Client
 
-	mu         sync.Mutex
-	down       map[int32]bool
-	omitted    map[int32]bool // left out of metadata's broker list
-	rewrites   map[topicPartition]func(*kmsg.MetadataResponseTopicPartition)
-	forwarding bool // a Metadata request is being forwarded for rewriting
+	mu       sync.Mutex
+	down     map[int32]bool
+	omitted  map[int32]bool // left out of metadata's broker list
+	rewrites map[topicPartition]func(*kmsg.MetadataResponseTopicPartition)
+	// brokerConfigs are settings added to (or replacing those in) every
+	// broker's DescribeConfigs answer.
+	brokerConfigs map[string]string
+	// forwarding: a request of this key is being forwarded for rewriting.
+	forwarding map[int16]bool
 }
 
 type topicPartition struct {
@@ -72,6 +77,9 @@ func NewCluster(t testing.TB, opts ...kfake.Opt) *Cluster {
 		down:     make(map[int32]bool),
 		omitted:  make(map[int32]bool),
 		rewrites: make(map[topicPartition]func(*kmsg.MetadataResponseTopicPartition)),
+
+		brokerConfigs: make(map[string]string),
+		forwarding:    make(map[int16]bool),
 	}
 	t.Cleanup(c.Close)
 	return c
@@ -367,6 +375,34 @@ func (c *Cluster) rewrite(topic string, partition int32, fn func(*kmsg.MetadataR
 	}
 }
 
+// BrokerConfig makes every broker's DescribeConfigs answer report name as
+// value (added, or replacing kfake's) until restore is called: for settings
+// kfake does not have, such as auto.create.topics.enable. Set kfake's own
+// with kfake.BrokerConfigs.
+func (c *Cluster) BrokerConfig(name, value string) (restore func()) {
+	c.installControl()
+	c.mu.Lock()
+	c.brokerConfigs[name] = value
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.brokerConfigs, name)
+	}
+}
+
+// CountRequests counts the requests of key the brokers receive from now on
+// (forwarded ones too); count reads the tally.
+func (c *Cluster) CountRequests(key kmsg.Key) (count func() int) {
+	var n atomic.Int64
+	c.Fake.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.Fake.KeepControl()
+		n.Add(1)
+		return nil, nil, false
+	})
+	return func() int { return int(n.Load()) }
+}
+
 // installControl adds one control that sees every request: it fails requests
 // to down brokers, and rewrites partitions and omits brokers in metadata
 // answers.
@@ -386,13 +422,23 @@ func (c *Cluster) installControl() {
 func (c *Cluster) control(kreq kmsg.Request) (kmsg.Response, error, bool) {
 	c.Fake.KeepControl()
 	node := c.Fake.CurrentNode()
+	key := kreq.Key()
 	c.mu.Lock()
 	if c.down[node] {
 		c.mu.Unlock()
 		return nil, errBrokerDown, true
 	}
-	forward := kreq.Key() == int16(kmsg.Metadata) && (len(c.rewrites) > 0 || len(c.omitted) > 0) && !c.forwarding
-	c.forwarding = c.forwarding || forward
+	var forward bool
+	switch key {
+	case int16(kmsg.Metadata):
+		forward = len(c.rewrites) > 0 || len(c.omitted) > 0
+	case int16(kmsg.DescribeConfigs):
+		forward = len(c.brokerConfigs) > 0
+	}
+	forward = forward && !c.forwarding[key]
+	if forward {
+		c.forwarding[key] = true
+	}
 	c.mu.Unlock()
 	if !forward {
 		return nil, nil, false // kfake answers as usual
@@ -401,29 +447,46 @@ func (c *Cluster) control(kreq kmsg.Request) (kmsg.Response, error, bool) {
 	// kfake has no hook to edit its own answer, so the request is forwarded
 	// to the cluster through another client while this control sleeps, and
 	// the answer is edited on the way back. The forwarded request comes back
-	// through this control: the forwarding flag lets it pass untouched. A
-	// Metadata request from elsewhere arriving meanwhile passes untouched
-	// too, which tests polling one request at a time never see.
-	req := kreq.(*kmsg.MetadataRequest)
+	// through this control: the forwarding flag of its key lets it pass
+	// untouched. A request of the same key from elsewhere arriving meanwhile
+	// passes untouched too, which tests polling one request at a time never
+	// see.
 	var (
-		resp *kmsg.MetadataResponse
+		resp kmsg.Response
 		err  error
 	)
 	c.Fake.SleepControl(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
-		dup := *req
-		resp, err = dup.RequestWith(ctx, c.fwd)
+		switch req := kreq.(type) {
+		case *kmsg.MetadataRequest:
+			dup := *req
+			resp, err = dup.RequestWith(ctx, c.fwd)
+		case *kmsg.DescribeConfigsRequest:
+			dup := *req // a broker's settings are described by that broker
+			resp, err = dup.RequestWith(ctx, c.fwd.Broker(int(node)))
+		}
 	})
 	c.mu.Lock()
-	c.forwarding = false
+	delete(c.forwarding, key)
 	rewrites := maps.Clone(c.rewrites)
 	omitted := maps.Clone(c.omitted)
+	configs := maps.Clone(c.brokerConfigs)
 	c.mu.Unlock()
 	if err != nil {
 		return nil, err, true
 	}
-	resp.SetVersion(req.GetVersion())
+	resp.SetVersion(kreq.GetVersion())
+	switch resp := resp.(type) {
+	case *kmsg.MetadataResponse:
+		editMetadata(resp, rewrites, omitted)
+	case *kmsg.DescribeConfigsResponse:
+		editConfigs(resp, kreq.(*kmsg.DescribeConfigsRequest), configs)
+	}
+	return resp, nil, true
+}
+
+func editMetadata(resp *kmsg.MetadataResponse, rewrites map[topicPartition]func(*kmsg.MetadataResponseTopicPartition), omitted map[int32]bool) {
 	resp.Brokers = slices.DeleteFunc(resp.Brokers, func(b kmsg.MetadataResponseBroker) bool { return omitted[b.NodeID] })
 	if omitted[resp.ControllerID] {
 		resp.ControllerID = -1
@@ -445,7 +508,33 @@ func (c *Cluster) control(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			}
 		}
 	}
-	return resp, nil, true
+}
+
+// editConfigs sets the added settings in every broker resource answered,
+// when the request asked for them (by name, or for all).
+func editConfigs(resp *kmsg.DescribeConfigsResponse, req *kmsg.DescribeConfigsRequest, configs map[string]string) {
+	asked := make(map[string]kmsg.DescribeConfigsRequestResource)
+	for _, rr := range req.Resources {
+		asked[rr.ResourceName] = rr
+	}
+	for i := range resp.Resources {
+		r := &resp.Resources[i]
+		if r.ResourceType != kmsg.ConfigResourceTypeBroker || r.ErrorCode != 0 {
+			continue
+		}
+		names := asked[r.ResourceName].ConfigNames
+		for _, name := range slices.Sorted(maps.Keys(configs)) {
+			if names != nil && !slices.Contains(names, name) {
+				continue
+			}
+			r.Configs = slices.DeleteFunc(r.Configs, func(rc kmsg.DescribeConfigsResponseResourceConfig) bool { return rc.Name == name })
+			rc := kmsg.NewDescribeConfigsResponseResourceConfig()
+			rc.Name, rc.Value = name, kmsg.StringPtr(configs[name])
+			rc.Source = kmsg.ConfigSourceStaticBrokerConfig
+			rc.ReadOnly = true
+			r.Configs = append(r.Configs, rc)
+		}
+	}
 }
 
 // Fill appends n records to one partition and returns the offset of the

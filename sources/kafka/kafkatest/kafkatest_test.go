@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/topicat/topicat/sources/kafka/kafkatest"
@@ -120,5 +121,48 @@ func TestOmitBroker(t *testing.T) {
 	restore()
 	if got := brokerIDs(metadata(t, c)); !slices.Equal(got, []int32{0, 1, 2}) {
 		t.Errorf("brokers after restore = %v", got)
+	}
+}
+
+func TestBrokerConfigAndCount(t *testing.T) {
+	c := kafkatest.NewCluster(t, kfake.BrokerConfigs(map[string]string{"default.replication.factor": "1"}))
+	count := c.CountRequests(kmsg.DescribeConfigs)
+	describe := func(names ...string) map[string]string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		rr := kmsg.NewDescribeConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName, rr.ConfigNames = kmsg.ConfigResourceTypeBroker, "1", names
+		req.Resources = append(req.Resources, rr)
+		resp, err := req.RequestWith(ctx, c.Client().Broker(1))
+		if err != nil || len(resp.Resources) != 1 || resp.Resources[0].ErrorCode != 0 {
+			t.Fatalf("describe configs: %v %+v", err, resp)
+		}
+		got := make(map[string]string)
+		for _, rc := range resp.Resources[0].Configs {
+			if rc.Value != nil {
+				got[rc.Name] = *rc.Value
+			}
+		}
+		return got
+	}
+	if got := describe("default.replication.factor", "auto.create.topics.enable"); got["default.replication.factor"] != "1" || len(got) != 1 {
+		t.Errorf("kfake's own settings = %v; want default.replication.factor 1 and no auto.create.topics.enable", got)
+	}
+	restore := c.BrokerConfig("auto.create.topics.enable", "true")
+	if got := describe("default.replication.factor", "auto.create.topics.enable"); got["auto.create.topics.enable"] != "true" || got["default.replication.factor"] != "1" {
+		t.Errorf("with the setting added = %v", got)
+	}
+	if got := describe("message.max.bytes"); len(got) != 1 || got["auto.create.topics.enable"] != "" {
+		t.Errorf("added setting answered although not asked for: %v", got)
+	}
+	restore()
+	if got := describe("auto.create.topics.enable"); len(got) != 0 {
+		t.Errorf("after restore = %v", got)
+	}
+	// Four asked; the two while the setting was added were forwarded once each.
+	if n := count(); n != 6 {
+		t.Errorf("%d DescribeConfigs requests counted, want 6", n)
 	}
 }

@@ -1,0 +1,239 @@
+package kafka
+
+import (
+	"math"
+	"time"
+
+	"github.com/topicat/topicat/sources"
+)
+
+// Group status follows Burrow's evaluator, adapted to what a poller sees.
+// Burrow reads every commit from __consumer_offsets; a poller sees the
+// committed offset once per poll, so a commit that does not move the offset
+// is invisible. Hence:
+//   - "still committing, stuck on one offset" (STALL) versus "nobody
+//     commits" (STOP) is told by whether a member holds the partition;
+//   - a partition whose offset does not move while its holder (or, with no
+//     assignment to read, the group) moves others is waiting its turn, not
+//     stuck: a slow consumer drains its partitions one after another, and
+//     its slowness shows as WARN on the group's lag instead;
+//   - lag is judged at the polls that saw the offset move (Burrow judges it
+//     at commits), so that a consumer committing every few seconds is not
+//     judged on the lag that builds up between its commits;
+//   - a partition with no new data in the window is never STALL or STOP
+//     (Burrow #38, #123), and a lag that is merely constant is not WARN.
+
+// partView is one group partition's recent history, as judging it needs.
+type partView struct {
+	// polls are the readings within the window, oldest first.
+	polls []pollObs
+	// commits are the last observed moves of the committed offset, oldest
+	// first; they may reach back before the window.
+	commits []commitObs
+	// rewound: the committed offset went back within the window.
+	rewound bool
+	// held: a member of the group holds the partition.
+	held bool
+	// progressing: whoever commits for the partition (its holder; the
+	// group when no assignment can be read) moved some offset within the
+	// window.
+	progressing bool
+	now         instant
+}
+
+// judgePartition is a group partition's status.
+func judgePartition(v partView) sources.GroupStatus {
+	if v.rewound {
+		return sources.StatusRewind
+	}
+	// Readings without the end offset (its leader did not answer) say
+	// nothing about lag or new data.
+	var buf [historyLen]pollObs
+	polls := buf[:0]
+	for _, o := range v.polls {
+		if o.end >= 0 {
+			polls = append(polls, o)
+		}
+	}
+	v.polls = polls
+	if len(v.polls) == 0 {
+		return sources.StatusUnknown
+	}
+	for _, o := range v.polls {
+		if o.lag() == 0 {
+			return sources.StatusOK // caught up within the window
+		}
+	}
+	if len(v.polls) < 2 {
+		return sources.StatusUnknown
+	}
+	first, last := v.polls[0], v.polls[len(v.polls)-1]
+	if last.end <= first.end {
+		return sources.StatusOK // no new data: nothing to fall behind on
+	}
+	moved := false
+	for _, o := range v.polls[1:] {
+		moved = moved || o.committed != first.committed
+	}
+	if !moved {
+		if len(v.polls) < historyLen {
+			return sources.StatusUnknown // not long enough to accuse it
+		}
+		// A consumer that commits rarely is not stuck until it has been
+		// quiet for longer than its recent commits took (Burrow's STOP rule).
+		if n := len(v.commits); n >= 2 && v.now.sub(v.commits[n-1].at) <= v.commits[n-1].at.sub(v.commits[0].at) {
+			return sources.StatusOK
+		}
+		if v.progressing {
+			return sources.StatusOK // waiting its turn
+		}
+		if v.held {
+			return sources.StatusStall
+		}
+		return sources.StatusStop
+	}
+	if lagGrows(commitLags(v.commits)) {
+		return sources.StatusWarn
+	}
+	return sources.StatusOK
+}
+
+func commitLags(cs []commitObs) []int64 {
+	var buf [historyLen]int64
+	out := buf[:0]
+	for _, c := range cs {
+		out = append(out, c.lag)
+	}
+	return out
+}
+
+// lagGrows is Burrow's WARN rule on the lags at a full window of commits
+// (the lag never decreases from one to the next), made to ignore a step: the
+// lag must also rise at least at every other commit. A consumer keeping pace
+// with a steady lag that once steps up is not falling behind; one that is
+// falling behind adds lag at nearly every commit. Unknown lags end the
+// judgement: no accusation on missing data.
+func lagGrows(lags []int64) bool {
+	if len(lags) < historyLen {
+		return false
+	}
+	rises := 0
+	for i, l := range lags {
+		switch {
+		case l < 0:
+			return false
+		case i == 0:
+		case l < lags[i-1]:
+			return false
+		case l > lags[i-1]:
+			rises++
+		}
+	}
+	return 2*rises >= len(lags)-1
+}
+
+// judgeGroupTrend says whether the group's total lag grows: WARN at the
+// group even when no single partition's lag grows steadily, as with a slow
+// consumer that drains its partitions in turn. lags are its total lag at the
+// polls of the window; commitLags at the polls that saw an offset move.
+func judgeGroupTrend(lags, commitLags []int64) sources.GroupStatus {
+	if len(lags) == 0 {
+		return sources.StatusUnknown
+	}
+	for _, l := range lags {
+		if l == 0 {
+			return sources.StatusOK
+		}
+	}
+	if lagGrows(commitLags) {
+		return sources.StatusWarn
+	}
+	return sources.StatusUnknown // no opinion: the partitions decide
+}
+
+// statusRank orders statuses from no verdict to the worst.
+func statusRank(s sources.GroupStatus) int {
+	switch s {
+	case sources.StatusOK:
+		return 1
+	case sources.StatusWarn:
+		return 2
+	case sources.StatusRewind:
+		return 3
+	case sources.StatusStall:
+		return 4
+	case sources.StatusStop:
+		return 5
+	}
+	return 0
+}
+
+func worse(a, b sources.GroupStatus) sources.GroupStatus {
+	if statusRank(b) > statusRank(a) {
+		return b
+	}
+	return a
+}
+
+// rates sums a group's consume and produce rates over the window, partition
+// by partition, for its catch-up time.
+type rates struct {
+	consumed, produced float64 // per second
+	// lagFirst and lagLast are the lag at the first and last readings
+	// counted: whether the lag grew over the window.
+	lagFirst, lagLast int64
+	known             bool
+}
+
+// add counts one partition's readings within the window, oldest first:
+// from the first to the last that read its end offset.
+func (r *rates) add(polls []pollObs) {
+	first, last := -1, -1
+	for i, o := range polls {
+		if o.end >= 0 {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 || first == last {
+		return
+	}
+	a, b := polls[first], polls[last]
+	secs := b.at.sub(a.at).Seconds()
+	if secs <= 0 {
+		return
+	}
+	r.consumed += float64(b.committed-a.committed) / secs
+	r.produced += float64(b.end-a.end) / secs
+	r.lagFirst += a.lag()
+	r.lagLast += b.lag()
+	r.known = true
+}
+
+// catchUp estimates how long consuming lag takes at these rates: 0 with no
+// lag; CatchUpNever when consuming is no faster than producing and the lag
+// grew over the window; CatchUpUnknown when the lag is unknown, no partition
+// was read at two polls, or the group keeps pace with a steady lag (no
+// faster, but not falling behind: there is nothing to estimate).
+func (r rates) catchUp(lag int64) time.Duration {
+	switch {
+	case lag == 0:
+		return 0
+	case lag < 0 || !r.known:
+		return sources.CatchUpUnknown
+	}
+	net := r.consumed - r.produced
+	switch {
+	case net <= 0 && r.lagLast > r.lagFirst:
+		return sources.CatchUpNever
+	case net <= 0:
+		return sources.CatchUpUnknown
+	}
+	secs := float64(lag) / net
+	if secs >= float64(math.MaxInt64)/float64(time.Second) {
+		return time.Duration(math.MaxInt64) // centuries: no overflow into a negative
+	}
+	return time.Duration(secs * float64(time.Second))
+}

@@ -127,7 +127,7 @@ type built struct {
 func buildSource(s settings, sys sources.System) (built, error) {
 	switch sys {
 	case sources.Kafka:
-		k, err := kafka.New(kafka.Config{Brokers: s.Brokers, Interval: s.Refresh, Timeout: s.Timeout})
+		k, err := kafka.New(kafka.Config{Brokers: s.Brokers, Interval: s.Refresh, Timeout: s.Timeout, SkipGroups: s.skipGroups})
 		if err != nil {
 			return built{}, usageErr("%v", err)
 		}

@@ -22,6 +22,8 @@ type settings struct {
 	Timeout  time.Duration
 	ReadOnly bool
 	Theme    string
+	// skipGroups is set by a one-shot get of a view that shows no groups.
+	skipGroups bool
 }
 
 // listFlag collects a flag given several times or comma separated, as kcat's

@@ -93,6 +93,7 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 	if err != nil {
 		return err
 	}
+	s.skipGroups = v.SkipsGroups
 	data, err := collect(ctx, s, v.System, stderr)
 	if err != nil {
 		return err

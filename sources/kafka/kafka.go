@@ -32,6 +32,9 @@ type Config struct {
 	Interval time.Duration
 	// Timeout bounds one poll; zero means the interval, at least 2s.
 	Timeout time.Duration
+	// SkipGroups leaves consumer groups out of the snapshots: a one-shot
+	// `topicat get` of a view that shows none need not wait for them.
+	SkipGroups bool
 
 	// TLS and SASL settings will go here; they become kgo options in connOpts.
 }
@@ -58,6 +61,7 @@ type Source struct {
 
 	timeout      time.Duration // of one poll
 	probeTimeout time.Duration // of the per-broker liveness check
+	skipGroups   bool
 
 	// pollMu serialises polls so that the state carried from one poll to the
 	// next stays consistent when Poll is also called outside the loop.
@@ -83,6 +87,7 @@ func New(cfg Config) (*Source, error) {
 		// reported down, and the rest of the poll still has time to finish.
 		probeTimeout: loop.Timeout / 3,
 		timeLagCache: newTimeLagCache(timeLagCacheSize),
+		skipGroups:   cfg.SkipGroups,
 	}
 	cl, err := kgo.NewClient(append(slices.Clone(s.conn), pollOpts(loop.Interval, loop.Timeout)...)...)
 	if err != nil {

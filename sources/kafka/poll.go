@@ -118,9 +118,11 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 	)
 	wg.Go(func() { startFails = s.listOffsets(ctx, earliest, parts, starts) })
 	wg.Go(func() { endFails = s.listOffsets(ctx, latest, parts, ends) })
-	wg.Go(func() {
-		groupsData = s.fetchGroups(ctx, groupsInput{up: up, batchedFetch: probed.batchedFetch, topicNames: topicNames})
-	})
+	if !s.skipGroups {
+		wg.Go(func() {
+			groupsData = s.fetchGroups(ctx, groupsInput{up: up, batchedFetch: probed.batchedFetch, topicNames: topicNames})
+		})
+	}
 	wg.Go(func() { settings = s.readSettings(ctx, plan) })
 	wg.Wait()
 	s.state.settings.apply(plan, settings, start)

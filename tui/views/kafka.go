@@ -54,7 +54,7 @@ func kafkaBrokers() *View {
 		{Column: Column{Title: "REPLICAS", Sort: 'E', Min: 8, Right: true}, text: func(b brokerRow) string { return num(b.Replicas) }, num: func(b brokerRow) float64 { return float64(b.Replicas) }},
 		{Column: Column{Title: "LAST ERROR", Sort: 'T', Min: 10, Max: 60}, text: func(b brokerRow) string { return b.LastErr }},
 	}
-	return define(View{Name: "brokers", Title: "Brokers", System: sources.Kafka, Detail: "broker", Help: "Kafka brokers: address, rack, controller, state, partitions led"}, cols,
+	return define(View{Name: "brokers", Title: "Brokers", System: sources.Kafka, Detail: "broker", SkipsGroups: true, Help: "Kafka brokers: address, rack, controller, state, partitions led"}, cols,
 		func(d Data, _ string) ([]brokerRow, error) {
 			s, err := kafkaSnap(d)
 			if err != nil {
@@ -92,7 +92,7 @@ func kafkaTopics() *View {
 		{Column: Column{Title: "CLEANUP", Sort: 'C', Min: 7, Max: 14}, text: func(t sources.Topic) string { return t.CleanupPolicy }},
 		{Column: Column{Title: "RETENTION", Sort: 'N', Min: 9, Right: true}, text: func(t sources.Topic) string { return retention(t.RetentionMs, t.CleanupPolicy != "") }, num: func(t sources.Topic) float64 { return float64(t.RetentionMs) }},
 	}
-	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "topic", Optional: "internal topics",
+	return define(View{Name: "topics", Title: "Topics", System: sources.Kafka, Detail: "topic", Optional: "internal topics", SkipsGroups: true,
 		Help:     "Kafka topics: partitions, replication, health, messages, produce rate and its trend, cleanup, retention",
 		Messages: func(key, _ string) (string, []int32) { return key, nil }}, cols,
 		func(d Data, _ string) ([]sources.Topic, error) {
@@ -157,7 +157,7 @@ func kafkaPartitions() *View {
 			return p.Err
 		}},
 	}
-	return define(View{Name: "partitions", Title: "Partitions", System: sources.Kafka, Arg: "TOPIC", Home: "topics", Help: "one topic's partitions: leader, replicas, ISR, offsets",
+	return define(View{Name: "partitions", Title: "Partitions", System: sources.Kafka, Arg: "TOPIC", Home: "topics", SkipsGroups: true, Help: "one topic's partitions: leader, replicas, ISR, offsets",
 		Messages: func(key, topic string) (string, []int32) {
 			p, err := strconv.ParseInt(key, 10, 32)
 			if err != nil {

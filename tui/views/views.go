@@ -140,6 +140,9 @@ type View struct {
 	// Owner is the page a section belongs to ("topic", "group", "broker");
 	// empty for a view of its own.
 	Owner string
+	// SkipsGroups views show nothing of consumer groups: a one-shot `get`
+	// of one need not read them.
+	SkipsGroups bool
 	// A page is a view with Sections: Summary lines about its Arg, then a
 	// table per section, each a view built with the page's argument. Fetch,
 	// when set, is the read-only request whose answer the page needs beyond

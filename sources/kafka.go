@@ -115,6 +115,7 @@ const (
 
 // Special values of Group.CatchUp.
 const (
+	CatchUpSteady  time.Duration = -3 // keeps pace: its lag falls back, or holds, as it consumes in turn
 	CatchUpUnknown time.Duration = -2 // too few polls to tell
 	CatchUpNever   time.Duration = -1 // consuming slower than producing
 )
@@ -148,7 +149,8 @@ type Group struct {
 	Lags   []int64     `json:"lags"`
 	// CatchUp estimates the time to consume the lag at the recent consume
 	// and produce rates: 0 when there is no lag, CatchUpNever when it falls
-	// behind, CatchUpUnknown before there are enough polls.
+	// behind, CatchUpSteady when it keeps pace, CatchUpUnknown before there
+	// are enough polls.
 	CatchUp time.Duration `json:"catch_up"`
 	Err     string        `json:"error,omitempty"`
 }
@@ -408,7 +410,8 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // MarshalJSON writes CatchUp as seconds, null when unknown, and sets
-// catch_up_never when the group falls behind (CatchUp is null then too).
+// catch_up_never when the group falls behind, keeps_up when it keeps pace
+// (CatchUp is null then too).
 func (g Group) MarshalJSON() ([]byte, error) {
 	type plain Group
 	var catchUp *float64
@@ -428,8 +431,9 @@ func (g Group) MarshalJSON() ([]byte, error) {
 		Lags         []*int64         `json:"lags"`
 		CatchUp      *float64         `json:"catch_up"`
 		CatchUpNever bool             `json:"catch_up_never"`
+		KeepsUp      bool             `json:"keeps_up"`
 	}{plain(g), jsonKnown(g.Coordinator), jsonList(g.Topics), jsonKnown(g.Lag), jsonKnown(g.MaxLag), jsonList(g.Partitions), jsonTime(g.StaleSince),
-		jsonText(g.Status), jsonKnownAll(g.Lags), catchUp, g.CatchUp == CatchUpNever})
+		jsonText(g.Status), jsonKnownAll(g.Lags), catchUp, g.CatchUp == CatchUpNever, g.CatchUp == CatchUpSteady})
 }
 
 func (p GroupPartition) MarshalJSON() ([]byte, error) {

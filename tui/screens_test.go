@@ -662,3 +662,17 @@ func TestInternalTopicsHiddenUntilToggled(t *testing.T) {
 	h.keys("i")
 	mustNotContain(t, h.screen(), "__consumer_offsets")
 }
+
+// TestPartialAndStaleAreMarked: figures that could not be read in full say
+// so, and a group kept from an earlier poll says why.
+func TestPartialAndStaleAreMarked(t *testing.T) {
+	h := newHarness(t, 150, 30, nil)
+	snap := kafkaSnap()
+	snap.Topics[2].Partial, snap.Topics[2].Messages = true, 193
+	snap.Groups[0].Stale, snap.Groups[0].StaleSince, snap.Groups[0].Err = true, t0.Add(-time.Minute), "coordinator broker 2 did not answer"
+	h.send(snapshotMsg{1, h.kafka, snap})
+	h.keys("2", "G")
+	mustContain(t, h.screen(), "payments (partial)", "193?", "MESSAGES and RATE are at least what is shown")
+	h.keys("3")
+	mustContain(t, h.screen(), "billing (stale)", "figures from 11:59:00, kept because this poll could not read the group: coordinator broker 2 did not answer")
+}

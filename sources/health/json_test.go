@@ -117,18 +117,18 @@ func TestKafkaJSON(t *testing.T) {
 			Topics: []string{"clicks"}, Lag: 740, MaxLag: 123, Status: sources.StatusWarn, Lags: []int64{-1, 700, 740}, CatchUp: sources.CatchUpNever}, map[string]any{
 			"id": "analytics", "state": "Stable", "protocol_type": "consumer", "protocol": "range", "coordinator": 0, "members": 1,
 			"topics": []any{"clicks"}, "lag": 740, "max_lag": 123, "partitions": []any{}, "stale": false, "stale_since": nil,
-			"status": "WARN", "lags": []any{nil, 700, 740}, "catch_up": nil, "catch_up_never": true,
+			"status": "WARN", "lags": []any{nil, 700, 740}, "catch_up": nil, "catch_up_never": true, "keeps_up": false,
 		}, []string{"error"}},
 		{"group stale, catching up", sources.Group{ID: "billing", Coordinator: 2, Lag: -1, MaxLag: -1, Partitions: []sources.GroupPartition{gp},
 			Stale: true, StaleSince: jsonT0, CatchUp: 90 * time.Second, Err: "not refreshed"}, map[string]any{
 			"id": "billing", "state": "", "protocol_type": "", "protocol": "", "coordinator": 2, "members": 0,
 			"topics": []any{}, "lag": nil, "max_lag": nil, "partitions": anything, "stale": true, "stale_since": "2026-01-01T12:00:00Z",
-			"status": nil, "lags": []any{}, "catch_up": 90, "catch_up_never": false, "error": "not refreshed",
+			"status": nil, "lags": []any{}, "catch_up": 90, "catch_up_never": false, "keeps_up": false, "error": "not refreshed",
 		}, nil},
 		{"group catch-up unknown", sources.Group{ID: "x", Coordinator: -1, CatchUp: sources.CatchUpUnknown}, map[string]any{
 			"id": "x", "state": "", "protocol_type": "", "protocol": "", "coordinator": nil, "members": 0,
 			"topics": []any{}, "lag": 0, "max_lag": 0, "partitions": []any{}, "stale": false, "stale_since": nil,
-			"status": nil, "lags": []any{}, "catch_up": nil, "catch_up_never": false,
+			"status": nil, "lags": []any{}, "catch_up": nil, "catch_up_never": false, "keeps_up": false,
 		}, nil},
 		{"group partition, end unknown", gp, map[string]any{
 			"topic": "orders", "partition": 1, "committed": 5, "end": nil, "lag": nil, "member": nil, "status": nil,

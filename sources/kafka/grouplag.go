@@ -169,6 +169,7 @@ func (s *Source) group(name string, l listedGroup, b groupsBuild, gh *groupHist)
 		gh.commitLags.push(total)
 	}
 	var lbuf, cl [historyLen]int64
+	grp.CatchUp = steadied(grp.CatchUp, gh.lags.appendTo(lbuf[:0]))
 	grp.Status = worse(grp.Status, judgeGroupTrend(gh.lags.appendTo(lbuf[:0]), gh.commitLags.appendTo(cl[:0])))
 	return grp
 }

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/topicat/topicat/sources"
@@ -210,6 +211,34 @@ func (r *rates) add(polls []pollObs) {
 	r.lagFirst += a.lag()
 	r.lagLast += b.lag()
 	r.known = true
+}
+
+// steadied says a group keeps pace rather than "never" or "unknown" when the
+// window shows it: its lag fell to 0 at some poll, or its troughs rose from
+// the first half of the window to the second by no more than a quarter of
+// how far the lag swings. A group that consumes in batches has a lag that
+// rises and falls, so the first and last readings, or a straight-line fit,
+// mislead; how low it falls back does not.
+func steadied(c time.Duration, lags []int64) time.Duration {
+	if c != sources.CatchUpNever && c != sources.CatchUpUnknown {
+		return c
+	}
+	var known []int64
+	for _, l := range lags {
+		if l >= 0 {
+			known = append(known, l)
+		}
+	}
+	if len(known) < 4 {
+		return c
+	}
+	half := len(known) / 2
+	early, late := slices.Min(known[:half]), slices.Min(known[half:])
+	swing := slices.Max(known) - slices.Min(known)
+	if slices.Min(known) == 0 || late-early <= max(1, swing/4) {
+		return sources.CatchUpSteady
+	}
+	return c
 }
 
 // catchUp estimates how long consuming lag takes at these rates: 0 with no

@@ -222,3 +222,25 @@ func TestPartHistory(t *testing.T) {
 		t.Errorf("view a window later = %+v", v)
 	}
 }
+
+func TestSteadied(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   time.Duration
+		lags []int64
+		want time.Duration
+	}{
+		{"batches that drain to zero", sources.CatchUpNever, []int64{35, 0, 30, 0, 20, 0, 40, 2, 35, 20}, sources.CatchUpSteady},
+		{"a sawtooth that holds", sources.CatchUpNever, []int64{30, 5, 32, 6, 28, 4, 33, 5, 30, 6}, sources.CatchUpSteady},
+		{"a sawtooth ending high", sources.CatchUpNever, []int64{2, 30, 3, 31, 2, 30, 4, 29, 3, 30}, sources.CatchUpSteady},
+		{"a sawtooth that climbs", sources.CatchUpNever, []int64{100, 130, 150, 180, 200, 230, 250, 280, 300, 330}, sources.CatchUpNever},
+		{"a large lag that keeps growing", sources.CatchUpUnknown, []int64{900, 870, 950, 940, 1000, 980, 1040, 1030, 1103, 1090}, sources.CatchUpUnknown},
+		{"growing", sources.CatchUpNever, []int64{600, 650, 700, 760, 810, 870, 920, 980, 1030, 1095}, sources.CatchUpNever},
+		{"too few polls", sources.CatchUpUnknown, []int64{5, 0}, sources.CatchUpUnknown},
+		{"an estimate stays", 4 * time.Second, []int64{35, 0, 30}, 4 * time.Second},
+	} {
+		if got := steadied(tc.in, tc.lags); got != tc.want {
+			t.Errorf("%s: steadied = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

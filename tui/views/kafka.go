@@ -243,10 +243,13 @@ func statusRank(s sources.GroupStatus) float64 {
 	return float64(map[sources.GroupStatus]int{sources.StatusOK: 1, sources.StatusWarn: 2, sources.StatusRewind: 3, sources.StatusStall: 4, sources.StatusStop: 5}[s])
 }
 
-// catchUpRank sorts "never" last and unknown first.
+// catchUpRank sorts unknown first, then keeping up, then by time, "never" last.
 func catchUpRank(d time.Duration) float64 {
-	if d == sources.CatchUpNever {
+	switch d {
+	case sources.CatchUpNever:
 		return math.MaxFloat64
+	case sources.CatchUpSteady:
+		return -1
 	}
 	return float64(d)
 }

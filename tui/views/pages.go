@@ -336,7 +336,7 @@ func groupSummary(d Data, id string) ([]Field, error) {
 		return nil, err
 	}
 	fs := []Field{
-		{Label: "state", Value: fmt.Sprintf("%s · %d members · protocol %s · coordinator %d", g.State, g.Members, orUnknown(g.Protocol), g.Coordinator)},
+		{Label: "state", Value: fmt.Sprintf("%s · %s · protocol %s · coordinator %d", g.State, members(g.Members), orUnknown(g.Protocol), g.Coordinator)},
 		{Label: "lag", Value: offset(g.Lag) + " (max " + offset(g.MaxLag) + ") " + Spark(g.Lags)},
 		{Label: "health", Value: orUnknown(string(g.Status)) + " · catch-up " + catchUp(g.CatchUp, g.Lag), Status: statusOf(g.Status)},
 	}
@@ -344,6 +344,13 @@ func groupSummary(d Data, id string) ([]Field, error) {
 		fs = append(fs, Field{Label: "note", Value: note, Status: Bad})
 	}
 	return fs, nil
+}
+
+func members(n int) string {
+	if n == 1 {
+		return "1 member"
+	}
+	return fmt.Sprintf("%d members", n)
 }
 
 func statusOf(s sources.GroupStatus) Status {
@@ -380,11 +387,22 @@ func groupPartitions() *View {
 		}}, cols,
 		func(d Data, id string) ([]sources.GroupPartitionDetail, error) {
 			// The page's answer has the time lag and members; until it
-			// comes, the snapshot's offsets.
-			if gd, err := detail[sources.GroupDetail](d); err == nil {
-				return gd.Partitions, nil
-			}
+			// comes, the snapshot's offsets. The status over the recent
+			// polls is the snapshot's either way.
 			g, err := findGroup(d, id)
+			if gd, derr := detail[sources.GroupDetail](d); derr == nil {
+				out := slices.Clone(gd.Partitions)
+				if err == nil {
+					for i := range out {
+						for _, p := range g.Partitions {
+							if p.Topic == out[i].Topic && p.Partition == out[i].Partition {
+								out[i].Status = p.Status
+							}
+						}
+					}
+				}
+				return out, nil
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -66,10 +66,14 @@ func catchUp(d time.Duration, lag int64) string {
 	switch {
 	case d == sources.CatchUpNever:
 		return "never"
+	case d == sources.CatchUpSteady:
+		return "keeps up"
 	case d < 0:
 		return "?"
 	case lag == 0:
 		return "caught up"
+	case d < time.Second:
+		return "<1s"
 	}
 	return Ago(d)
 }

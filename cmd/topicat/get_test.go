@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,5 +178,93 @@ func TestGetUnreachable(t *testing.T) {
 	_, errOut, code = runCLI(t, "get", "nodes", "--nsqd", "127.0.0.1:1", "--timeout", "1s")
 	if code != 1 || !strings.Contains(errOut, "nsq: no endpoint answered") || !strings.Contains(errOut, "127.0.0.1:1") {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestGetTopicAgreesWithKcat: a topic page's partitions from `get topic -o
+// json` are what kcat, an independent client, reads: leaders, replicas, ISR
+// and the end offsets.
+func TestGetTopicAgreesWithKcat(t *testing.T) {
+	k := kafkatest.NewCluster(t)
+	k.CreateTopics(4, 3, "orders")
+	k.Produce("orders", 40)
+	brokers := strings.Join(k.Addrs(), ",")
+	out, errOut, code := runCLI(t, "get", "topic", "orders", "-b", brokers, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var page struct {
+		Summary    map[string]string `json:"summary"`
+		Partitions []struct {
+			ID       int32   `json:"id"`
+			Leader   int32   `json:"leader"`
+			Replicas []int32 `json:"replicas"`
+			ISR      []int32 `json:"isr"`
+			High     int64   `json:"high"`
+		} `json:"partitions"`
+		Configs []struct {
+			Name string `json:"name"`
+		} `json:"configs"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if page.Summary["size limit"] == "" || len(page.Configs) == 0 || len(page.Partitions) != 4 {
+		t.Fatalf("page %+v", page)
+	}
+	var meta struct {
+		Topics []struct {
+			Partitions []struct {
+				Partition int32 `json:"partition"`
+				Leader    int32 `json:"leader"`
+				Replicas  []struct {
+					ID int32 `json:"id"`
+				} `json:"replicas"`
+				ISRs []struct {
+					ID int32 `json:"id"`
+				} `json:"isrs"`
+			} `json:"partitions"`
+		} `json:"topics"`
+	}
+	if err := json.Unmarshal([]byte(kcat(t, "", "-b", brokers, "-L", "-J", "-t", "orders")), &meta); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(rs []struct {
+		ID int32 `json:"id"`
+	}) []int32 {
+		var out []int32
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, kp := range meta.Topics[0].Partitions {
+		p := page.Partitions[kp.Partition]
+		if p.Leader != kp.Leader || !slices.Equal(sorted(p.Replicas), ids(kp.Replicas)) || !slices.Equal(sorted(p.ISR), ids(kp.ISRs)) {
+			t.Errorf("partition %d: topicat %+v, kcat %+v", kp.Partition, p, kp)
+		}
+		// kcat -Q with -1 asks the end offset.
+		q := kcat(t, "", "-b", brokers, "-Q", "-t", fmt.Sprintf("orders:%d:-1", kp.Partition))
+		if !strings.Contains(q, fmt.Sprintf("offset %d", p.High)) {
+			t.Errorf("partition %d: topicat's end offset %d, kcat -Q says %q", kp.Partition, p.High, q)
+		}
+	}
+}
+
+func sorted(xs []int32) []int32 { xs = slices.Clone(xs); slices.Sort(xs); return xs }
+
+func TestGetHealthQuiet(t *testing.T) {
+	k := kafkatest.NewCluster(t)
+	k.CreateTopics(1, 1, "solo")
+	brokers := strings.Join(k.Addrs(), ",")
+	out, _, code := runCLI(t, "get", "health", "-b", brokers, "-q")
+	if code != 0 || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	k.BrokerDown(k.Leader("solo", 0))
+	out, errOut, code := runCLI(t, "get", "health", "-b", brokers, "-q")
+	if code != 1 || out != "" || !strings.Contains(errOut, "error severity") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

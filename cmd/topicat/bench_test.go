@@ -59,22 +59,7 @@ func BenchmarkTailVsKcat(b *testing.B) {
 	k := kafkatest.NewCluster(b)
 	fillTopic(b, k, "bench", 6, n, size)
 	brokers := strings.Join(k.Addrs(), ",")
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer devnull.Close()
-	timed := func(name string, args ...string) time.Duration {
-		cmd := exec.Command(name, args...)
-		cmd.Stdout = devnull
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("%s: %v\n%s", filepath.Base(name), err, stderr.String())
-		}
-		return time.Since(start)
-	}
+	timed := runTimer(b)
 	var tops, kcats []time.Duration
 	b.ResetTimer()
 	for range b.N {
@@ -87,6 +72,27 @@ func BenchmarkTailVsKcat(b *testing.B) {
 	b.ReportMetric(c.Seconds(), "kcat-s")
 	b.ReportMetric(t.Seconds()/c.Seconds(), "ratio")
 	b.ReportMetric(float64(n)/t.Seconds(), "topicat-records/s")
+}
+
+// runTimer returns a function that runs a command with its output thrown
+// away and says how long it took, failing the benchmark if the command fails.
+func runTimer(b *testing.B) func(name string, args ...string) time.Duration {
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { devnull.Close() })
+	return func(name string, args ...string) time.Duration {
+		cmd := exec.Command(name, args...)
+		cmd.Stdout = devnull
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%s: %v\n%s", filepath.Base(name), err, stderr.String())
+		}
+		return time.Since(start)
+	}
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -172,22 +178,7 @@ func BenchmarkGetTopicsVsKcat(b *testing.B) {
 	}
 	k.CreateTopics(10, 3, names...)
 	brokers := strings.Join(k.Addrs(), ",")
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer devnull.Close()
-	timed := func(name string, args ...string) time.Duration {
-		cmd := exec.Command(name, args...)
-		cmd.Stdout = devnull
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("%s: %v\n%s", filepath.Base(name), err, stderr.String())
-		}
-		return time.Since(start)
-	}
+	timed := runTimer(b)
 	var tops, kcats []time.Duration
 	for range b.N {
 		tops = append(tops, timed(bin, "get", "kafka", "topics", "-b", brokers, "-o", "json"))

@@ -25,16 +25,7 @@ func (s *Source) describeGroup(ctx context.Context, d sources.DescribeGroup) sou
 	}
 	ctx, cancel := actionContext(ctx)
 	defer cancel()
-	var (
-		wg         sync.WaitGroup
-		info       groupNow
-		infoErr    error
-		commits    kadm.OffsetResponses
-		commitsErr error
-	)
-	wg.Go(func() { info, infoErr = s.describeGroupInfo(ctx, d.Group) })
-	wg.Go(func() { commits, commitsErr = s.fetchCommitted(ctx, d.Group) })
-	wg.Wait()
+	info, infoErr, commits, commitsErr := s.groupAndCommits(ctx, d.Group)
 	if infoErr != nil {
 		return failed("group %s: %v", d.Group, infoErr)
 	}
@@ -82,7 +73,10 @@ func (s *Source) describeGroup(ctx context.Context, d sources.DescribeGroup) sou
 			known[t] = ps
 		}
 	}
-	var lows, highs offsetTable
+	var (
+		wg          sync.WaitGroup
+		lows, highs offsetTable
+	)
 	wg.Go(func() { lows = s.listOffsetsAt(ctx, known, earliest) })
 	wg.Go(func() { highs = s.listOffsetsAt(ctx, known, latest) })
 	wg.Wait()

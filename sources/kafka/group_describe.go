@@ -170,6 +170,16 @@ func (g groupNow) sourcesMembers(names map[[16]byte]string) []sources.GroupMembe
 	return out
 }
 
+// groupAndCommits asks the coordinator about the group and for its committed
+// offsets at once, each answer with its own error.
+func (s *Source) groupAndCommits(ctx context.Context, group string) (info groupNow, infoErr error, commits kadm.OffsetResponses, commitsErr error) {
+	var wg sync.WaitGroup
+	wg.Go(func() { info, infoErr = s.describeGroupInfo(ctx, group) })
+	wg.Go(func() { commits, commitsErr = s.fetchCommitted(ctx, group) })
+	wg.Wait()
+	return info, infoErr, commits, commitsErr
+}
+
 // fetchCommitted is the group's committed offsets; a group Kafka does not
 // know has none (Kafka answers GROUP_ID_NOT_FOUND for it since KIP-1043).
 //

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -30,43 +29,17 @@ type topicInfo struct {
 // produce acts on what the cluster says). It never asks brokers to create the
 // topic. A topic the cluster does not know is errNoTopic.
 func (s *Source) lookupTopic(ctx context.Context, topic string) (topicInfo, error) {
-	req := kmsg.NewPtrMetadataRequest()
-	rt := kmsg.NewMetadataRequestTopic()
-	rt.Topic = kmsg.StringPtr(topic)
-	req.Topics = append(req.Topics, rt)
-	req.AllowAutoTopicCreation = false
-	var (
-		resp *kmsg.MetadataResponse
-		err  error
-	)
-	for range lookupTries {
-		resp, err = req.RequestWith(ctx, s.cl)
-		if err == nil || ctx.Err() != nil || isDialErr(err) {
-			break
-		}
-	}
+	m, err := s.lookupTopics(ctx, []string{topic})
 	if err != nil {
 		return topicInfo{}, fmt.Errorf("look up topic %s: %w", topic, err)
 	}
-	for _, t := range resp.Topics {
-		if t.Topic == nil || *t.Topic != topic {
-			continue
-		}
-		switch err := kerr.ErrorForCode(t.ErrorCode); {
-		case errors.Is(err, kerr.UnknownTopicOrPartition):
-			return topicInfo{}, errNoTopic
-		case err != nil:
-			return topicInfo{}, fmt.Errorf("look up topic %s: %w", topic, err)
-		}
-		info := topicInfo{id: t.TopicID, leaders: make(map[int32]int32, len(t.Partitions))}
-		for _, p := range t.Partitions {
-			info.partitions = append(info.partitions, p.Partition)
-			info.leaders[p.Partition] = p.Leader
-		}
-		slices.Sort(info.partitions)
-		return info, nil
+	switch err := m.errs[topic]; {
+	case errors.Is(err, errNoTopic):
+		return topicInfo{}, errNoTopic
+	case err != nil:
+		return topicInfo{}, fmt.Errorf("look up topic %s: %w", topic, err)
 	}
-	return topicInfo{}, errNoTopic
+	return m.topics[topic], nil
 }
 
 // anyLeader is a broker to ask about the topic: the leader of its lowest

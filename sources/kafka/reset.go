@@ -30,16 +30,7 @@ func (s *Source) resetOffsets(ctx context.Context, r sources.ResetOffsets) sourc
 	}
 	ctx, cancel := actionContext(ctx)
 	defer cancel()
-	var (
-		wg         sync.WaitGroup
-		info       groupNow
-		infoErr    error
-		commits    kadm.OffsetResponses
-		commitsErr error
-	)
-	wg.Go(func() { info, infoErr = s.describeGroupInfo(ctx, r.Group) })
-	wg.Go(func() { commits, commitsErr = s.fetchCommitted(ctx, r.Group) })
-	wg.Wait()
+	info, infoErr, commits, commitsErr := s.groupAndCommits(ctx, r.Group)
 	switch {
 	case infoErr != nil:
 		return failed("reset offsets of group %s: %v", r.Group, infoErr)
@@ -68,7 +59,10 @@ func (s *Source) resetOffsets(ctx context.Context, r sources.ResetOffsets) sourc
 	if err != nil {
 		return failed("%v", err)
 	}
-	var lows, highs, atTime offsetTable
+	var (
+		wg                  sync.WaitGroup
+		lows, highs, atTime offsetTable
+	)
 	wg.Go(func() { lows = s.listOffsetsAt(ctx, parts, earliest) })
 	wg.Go(func() { highs = s.listOffsetsAt(ctx, parts, latest) })
 	if r.To == sources.ResetTime {

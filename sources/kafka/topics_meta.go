@@ -35,7 +35,7 @@ func (s *Source) lookupTopics(ctx context.Context, names []string) (topicsMeta, 
 		resp *kmsg.MetadataResponse
 		err  error
 	)
-	// As lookupTopic: each try goes to the next broker in kgo's rotation.
+	// Each try goes to the next broker in kgo's rotation (see lookupTries).
 	for range lookupTries {
 		resp, err = req.RequestWith(ctx, s.cl)
 		if err == nil || ctx.Err() != nil || isDialErr(err) {

@@ -131,7 +131,7 @@ func (s *Screen) summaryLines(st themes.Styles, width int) []string {
 	}
 	var lines []string
 	for _, f := range s.fields {
-		lines = append(lines, screen.Truncate(" "+st.Muted.Render(fmt.Sprintf("%-11s", f.Label))+statusStyle(st, f.Status).Render(safetext.Line(f.Value)), width))
+		lines = append(lines, screen.Truncate(" "+st.Muted.Render(fmt.Sprintf("%-11s", f.Label))+table.StatusStyle(st, f.Status).Render(safetext.Line(f.Value)), width))
 	}
 	switch {
 	case s.detailErr != "":
@@ -140,20 +140,6 @@ func (s *Screen) summaryLines(st themes.Styles, width int) []string {
 		lines = append(lines, " "+st.Muted.Render("loading what the snapshot lacks…"))
 	}
 	return lines
-}
-
-func statusStyle(st themes.Styles, s views.Status) interface{ Render(...string) string } {
-	switch s {
-	case views.Bad:
-		return st.Bad
-	case views.Warn:
-		return st.Warn
-	case views.Good:
-		return st.Good
-	case views.Muted:
-		return st.Muted
-	}
-	return st.Text
 }
 
 // SetSize gives the section what the summary leaves.

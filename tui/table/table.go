@@ -344,7 +344,7 @@ func (s *Screen) View(width, height int) string {
 			lines = append(lines, st.Selected.Render(views.Cell("▸ "+text, width, false)))
 			continue
 		}
-		lines = append(lines, rowStyle(st, r.Status).Render(views.Cell("  "+text, width, false)))
+		lines = append(lines, StatusStyle(st, r.Status).Render(views.Cell("  "+text, width, false)))
 	}
 	if len(note) > 0 { // the selected row's note, at the bottom
 		for len(lines) < 1+body {
@@ -357,7 +357,8 @@ func (s *Screen) View(width, height int) string {
 	return screen.Fill(lines, height)
 }
 
-func rowStyle(st themes.Styles, s views.Status) interface{ Render(...string) string } {
+// StatusStyle is the palette entry a row or a summary value of that status is drawn in.
+func StatusStyle(st themes.Styles, s views.Status) interface{ Render(...string) string } {
 	switch s {
 	case views.Bad:
 		return st.Bad

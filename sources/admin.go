@@ -188,6 +188,11 @@ type ResetOffsets struct {
 	N         int64
 	Time      time.Time
 	Execute   bool
+	// Previewed, with Execute, is the preview the user agreed to: exactly
+	// its new offsets are committed (not the target planned again, which
+	// for latest or a time would have moved), and a partition whose
+	// committed offset changed since is refused.
+	Previewed []OffsetChange
 }
 
 func (r ResetOffsets) Action() Action {
@@ -225,7 +230,7 @@ func (c OffsetChange) MarshalJSON() ([]byte, error) {
 		End       *int64 `json:"end"`
 		LagBefore *int64 `json:"lag_before"`
 		LagAfter  *int64 `json:"lag_after"`
-	}{plain(c), jsonKnown(c.Old), jsonKnown(c.New), jsonKnown(c.End), jsonKnown(c.LagBefore), jsonKnown(c.LagAfter)})
+	}{plain(c), Known(c.Old), Known(c.New), Known(c.End), Known(c.LagBefore), Known(c.LagAfter)})
 }
 
 // DeleteGroup deletes a consumer group and its committed offsets.

@@ -113,6 +113,23 @@ const (
 	StatusRewind  GroupStatus = "REWIND" // the committed offset went back
 )
 
+// Rank orders statuses from no verdict (0) to the worst.
+func (s GroupStatus) Rank() int {
+	switch s {
+	case StatusOK:
+		return 1
+	case StatusWarn:
+		return 2
+	case StatusRewind:
+		return 3
+	case StatusStall:
+		return 4
+	case StatusStop:
+		return 5
+	}
+	return 0
+}
+
 // Special values of Group.CatchUp.
 const (
 	CatchUpSteady  time.Duration = -3 // keeps pace: its lag falls back, or holds, as it consumes in turn
@@ -180,19 +197,19 @@ type GroupPartition struct {
 // durations seconds. Each MarshalJSON overrides only the fields that need
 // it: a field of the outer struct hides the same key of the embedded one.
 
-// jsonKnown is v, or nil (null) when it is negative: unknown.
-func jsonKnown[T ~int | ~int32 | ~int64 | ~float64](v T) *T {
+// Known is v, or nil (JSON null) when it is negative: unknown.
+func Known[T ~int | ~int32 | ~int64 | ~float64](v T) *T {
 	if v < 0 {
 		return nil
 	}
 	return &v
 }
 
-// jsonKnownAll is jsonKnown for each value.
-func jsonKnownAll[T ~int64 | ~float64](vs []T) []*T {
+// KnownAll is Known for each value.
+func KnownAll[T ~int64 | ~float64](vs []T) []*T {
 	out := make([]*T, len(vs))
 	for i, v := range vs {
-		out[i] = jsonKnown(v)
+		out[i] = Known(v)
 	}
 	return out
 }
@@ -259,7 +276,7 @@ func (s KafkaSnapshot) MarshalJSON() ([]byte, error) {
 		Brokers    []Broker `json:"brokers"`
 		Topics     []Topic  `json:"topics"`
 		Groups     []Group  `json:"groups"`
-	}{plain(s), s.Meta.json(), jsonKnown(s.Controller), jsonList(s.Brokers), jsonList(s.Topics), jsonList(s.Groups)})
+	}{plain(s), s.Meta.json(), Known(s.Controller), jsonList(s.Brokers), jsonList(s.Topics), jsonList(s.Groups)})
 }
 
 func (c ClusterConfig) MarshalJSON() ([]byte, error) {
@@ -269,7 +286,7 @@ func (c ClusterConfig) MarshalJSON() ([]byte, error) {
 		DefaultReplicationFactor *int   `json:"default_replication_factor"`
 		MinInsyncReplicas        *int   `json:"min_insync_replicas"`
 		MessageMaxBytes          *int64 `json:"message_max_bytes"`
-	}{plain(c), jsonKnown(c.DefaultReplicationFactor), jsonKnown(c.MinInsyncReplicas), jsonKnown(c.MessageMaxBytes)})
+	}{plain(c), Known(c.DefaultReplicationFactor), Known(c.MinInsyncReplicas), Known(c.MessageMaxBytes)})
 }
 
 func (b Broker) MarshalJSON() ([]byte, error) {
@@ -432,8 +449,8 @@ func (g Group) MarshalJSON() ([]byte, error) {
 		CatchUp      *float64         `json:"catch_up"`
 		CatchUpNever bool             `json:"catch_up_never"`
 		KeepsUp      bool             `json:"keeps_up"`
-	}{plain(g), jsonKnown(g.Coordinator), jsonList(g.Topics), jsonKnown(g.Lag), jsonKnown(g.MaxLag), jsonList(g.Partitions), jsonTime(g.StaleSince),
-		jsonText(g.Status), jsonKnownAll(g.Lags), catchUp, g.CatchUp == CatchUpNever, g.CatchUp == CatchUpSteady})
+	}{plain(g), Known(g.Coordinator), jsonList(g.Topics), Known(g.Lag), Known(g.MaxLag), jsonList(g.Partitions), jsonTime(g.StaleSince),
+		jsonText(g.Status), KnownAll(g.Lags), catchUp, g.CatchUp == CatchUpNever, g.CatchUp == CatchUpSteady})
 }
 
 func (p GroupPartition) MarshalJSON() ([]byte, error) {
@@ -445,5 +462,5 @@ func (p GroupPartition) MarshalJSON() ([]byte, error) {
 		Lag       *int64       `json:"lag"`
 		Member    *string      `json:"member"`
 		Status    *GroupStatus `json:"status"`
-	}{plain(p), jsonKnown(p.Committed), jsonKnown(p.End), jsonKnown(p.Lag), jsonText(p.Member), jsonText(p.Status)})
+	}{plain(p), Known(p.Committed), Known(p.End), Known(p.Lag), jsonText(p.Member), jsonText(p.Status)})
 }

@@ -166,7 +166,7 @@ func (t NSQTopic) MarshalJSON() ([]byte, error) {
 		Nodes    []string     `json:"nodes"`
 		Channels []NSQChannel `json:"channels"`
 		Rate     *float64     `json:"rate"`
-	}{plain(t), jsonList(t.Nodes), jsonList(t.Channels), jsonKnown(t.Rate)})
+	}{plain(t), jsonList(t.Nodes), jsonList(t.Channels), Known(t.Rate)})
 }
 
 func (c NSQChannel) MarshalJSON() ([]byte, error) {
@@ -175,5 +175,5 @@ func (c NSQChannel) MarshalJSON() ([]byte, error) {
 		plain
 		Nodes []string `json:"nodes"`
 		Rate  *float64 `json:"rate"`
-	}{plain(c), jsonList(c.Nodes), jsonKnown(c.Rate)})
+	}{plain(c), jsonList(c.Nodes), Known(c.Rate)})
 }

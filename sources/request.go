@@ -16,18 +16,16 @@ const (
 	ActionProduce Action = "produce"
 )
 
-// readActions are the actions that change nothing on a cluster. Every other
-// action counts as mutating, so a new action is refused in read-only mode until
-// it is listed here on purpose.
-var readActions = map[Action]bool{
-	ActionDescribeTopic:  true,
-	ActionDescribeGroup:  true,
-	ActionDescribeBroker: true,
-	ActionPreviewReset:   true,
+// Mutating reports whether the action changes cluster state. Only the
+// actions listed here change nothing: a new action is refused in read-only
+// mode until it is listed on purpose.
+func (a Action) Mutating() bool {
+	switch a {
+	case ActionDescribeTopic, ActionDescribeGroup, ActionDescribeBroker, ActionPreviewReset:
+		return false
+	}
+	return true
 }
-
-// Mutating reports whether the action changes cluster state.
-func (a Action) Mutating() bool { return !readActions[a] }
 
 // Body is the typed content of a request: one Go type per action, declared in
 // this package so that the UI and the subcommands build the same values
@@ -235,14 +233,14 @@ type Header struct {
 type Codec string
 
 // Codecs are the Kafka compression codecs, in the order a form offers them.
-var Codecs = []Codec{"none", "gzip", "snappy", "lz4", "zstd"}
+func Codecs() []Codec { return []Codec{"none", "gzip", "snappy", "lz4", "zstd"} }
 
 // ParseCodec accepts a codec name as kcat's -z does; "" means none.
 func ParseCodec(s string) (Codec, error) {
 	if s == "" {
 		return "none", nil
 	}
-	for _, c := range Codecs {
+	for _, c := range Codecs() {
 		if string(c) == s {
 			return c, nil
 		}
@@ -254,7 +252,7 @@ func ParseCodec(s string) (Codec, error) {
 type Acks string
 
 // AcksChoices are the acknowledgement levels, in the order a form offers them.
-var AcksChoices = []Acks{"all", "leader", "none"}
+func AcksChoices() []Acks { return []Acks{"all", "leader", "none"} }
 
 // ParseAcks accepts all, leader or none (and -1, 1, 0 as Kafka spells them); "" means all.
 func ParseAcks(s string) (Acks, error) {

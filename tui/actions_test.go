@@ -1,9 +1,12 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/tui/dialog"
@@ -142,9 +145,74 @@ func TestResetOffsetsPreviewsThenApplies(t *testing.T) {
 	h.keys("ctrl+e")
 	h.confirm("billing")
 	h.untilScreen("✔ reset the offsets of group billing in 1 partitions")
-	if r := h.last(h.kafka).Body.(sources.ResetOffsets); !r.Execute || r.To != sources.ResetEarliest {
-		t.Fatalf("apply request %+v", r)
+	if r := h.last(h.kafka).Body.(sources.ResetOffsets); !r.Execute || r.To != sources.ResetEarliest || len(r.Previewed) != 1 || r.Previewed[0].New != 0 {
+		t.Fatalf("apply request %+v: want the previewed plan with it", r)
 	}
+}
+
+// TestResetOffsetsFieldChangedWhilePreviewing: a field changed while the
+// preview is on its way makes the preview stale, not appliable.
+func TestResetOffsetsFieldChangedWhilePreviewing(t *testing.T) {
+	h := newHarness(t, 140, 40, nil)
+	snap := kafkaSnap()
+	snap.Groups[0].State, snap.Groups[0].Members = "Empty", 0
+	h.send(snapshotMsg{1, h.kafka, snap})
+	h.kafka.answer = kafkaAdmin
+	h.keys("3", "o", "tab", "tab")
+	h.typeText("earliest")
+	h.keys("ctrl+s") // the answer waits in the inbox
+	for range "earliest" {
+		h.sendAndRun(keyPress("backspace"))
+	}
+	h.typeText("latest")
+	h.untilScreen("ctrl+e applies this")
+	n := len(h.kafka.requests())
+	h.keys("ctrl+e")
+	mustContain(t, h.screen(), "preview first")
+	if _, ok := h.m.dialog().(*dialog.Confirm); ok || len(h.kafka.requests()) != n {
+		t.Fatal("a preview of earliest could be applied while the field says latest")
+	}
+}
+
+func TestEditConfigStartsFromItsValue(t *testing.T) {
+	h := newHarness(t, 140, 40, nil).fed()
+	h.kafka.answer = kafkaAdmin
+	h.keys("2", "down", "enter")
+	h.untilScreen("Topic orders", "on disk")
+	h.keys("]", "down") // Configs, on retention.ms (set on the topic)
+	mustContain(t, h.screen(), "retention.ms")
+	h.keys("e")
+	mustContain(t, h.screen(), "Set retention.ms of topic orders", "3600000")
+	n := len(h.kafka.requests())
+	h.keys("enter") // a stray enter changes nothing
+	mustContain(t, h.screen(), "retention.ms is already 3600000")
+	for range "3600000" {
+		h.sendAndRun(keyPress("backspace"))
+	}
+	h.keys("enter") // nor does an emptied field
+	mustContain(t, h.screen(), "want a value")
+	if len(h.kafka.requests()) != n {
+		t.Fatalf("requests sent: %+v", h.kafka.requests()[n:])
+	}
+	h.typeText("-1")
+	h.keys("enter")
+	h.until("the alter", func() bool { return len(h.kafka.requests()) > n })
+	if a := h.last(h.kafka).Body.(sources.AlterTopic); a.SetConfigs["retention.ms"] != "-1" || len(a.DeleteConfigs) != 0 {
+		t.Fatalf("alter request %+v", a)
+	}
+
+	// Back to the default: the name typed to confirm.
+	h.keys("ctrl+x")
+	mustContain(t, h.screen(), "Return retention.ms of topic orders to its default", "Type retention.ms to confirm")
+	h.confirm("retention.ms")
+	h.until("the reset", func() bool { return len(h.kafka.requests()) > n+1 })
+	if a := h.last(h.kafka).Body.(sources.AlterTopic); len(a.DeleteConfigs) != 1 || a.DeleteConfigs[0] != "retention.ms" || len(a.SetConfigs) != 0 {
+		t.Fatalf("reset request %+v", a)
+	}
+
+	// A config the topic does not set has no override to remove.
+	h.keys("up", "ctrl+x")
+	mustContain(t, h.screen(), "the topic does not set cleanup.policy")
 }
 
 func TestAdminKeysUnderReadOnly(t *testing.T) {
@@ -171,5 +239,119 @@ func TestAdminKeysUnderReadOnly(t *testing.T) {
 	}
 	if !strings.Contains(h.screen(), "Reset the offsets") {
 		t.Fatal("the form closed")
+	}
+}
+
+func describes(f *fakeSource) int {
+	n := 0
+	for _, r := range f.requests() {
+		if _, ok := r.Body.(sources.DescribeTopic); ok {
+			n++
+		}
+	}
+	return n
+}
+
+func isRefetch(msg tea.Msg) bool {
+	r, ok := msg.(routedMsg)
+	return ok && fmt.Sprintf("%T", r.msg) == "page.refetchMsg"
+}
+
+// TestPageRefetchesOnOneTimer: however often r is pressed, a page has one
+// refetch timer, and it ends with the page.
+func TestPageRefetchesOnOneTimer(t *testing.T) {
+	h := newHarness(t, 140, 40, func(o *Options) { o.PageEvery = time.Hour }).fed()
+	h.kafka.answer = kafkaAdmin
+	h.keys("2", "down", "enter")
+	h.untilScreen("Topic orders", "on disk")
+	for i := range 3 {
+		h.keys("r")
+		h.until("the refetch's answer", func() bool { return describes(h.kafka) == i+2 && h.m.changesRunning() == 0 && len(h.m.pending) == 0 })
+	}
+	h.keys("esc") // the page goes: its timer returns at once
+	timers := 0
+	for deadline := time.After(500 * time.Millisecond); ; {
+		select {
+		case msg := <-h.inbox:
+			if isRefetch(msg) {
+				timers++
+			}
+			h.sendAndRun(msg)
+			continue
+		case <-deadline:
+		}
+		break
+	}
+	if timers != 1 {
+		t.Fatalf("%d refetch timers ran for one page, want 1", timers)
+	}
+	if n := describes(h.kafka); n != 4 {
+		t.Fatalf("%d describes, want 4 (open and three r)", n)
+	}
+	mustNotContain(t, h.screen(), "kafka.topic.describe")
+}
+
+// TestPageUnderAnotherScreenAsksNothing: a page refetches while on view,
+// stops under a tail, and starts again when it is back on top.
+func TestPageUnderAnotherScreenAsksNothing(t *testing.T) {
+	h := newHarness(t, 140, 40, func(o *Options) { o.PageEvery = time.Millisecond }).fed()
+	h.kafka.answer = kafkaAdmin
+	h.keys("2", "down", "enter")
+	h.until("refetches", func() bool { return describes(h.kafka) >= 3 })
+	h.keys("t") // a tail of the topic over the page
+	h.untilScreen("fake stream of orders")
+	h.until("no request in flight", func() bool { return len(h.m.pending) == 0 })
+	before := describes(h.kafka)
+	deadline := time.After(30 * time.Second) // bounds a hang; measures nothing
+	for checks := 0; checks < 20; {
+		select {
+		case msg := <-h.inbox:
+			if isRefetch(msg) {
+				checks++
+			}
+			h.sendAndRun(msg)
+		case <-deadline:
+			t.Fatalf("the page looked %d times in 30s", checks)
+		}
+	}
+	if n := describes(h.kafka); n != before {
+		t.Fatalf("the page asked %d times while under the tail", n-before)
+	}
+	h.keys("esc")
+	h.until("refetches again", func() bool { return describes(h.kafka) > before })
+}
+
+// TestPageShowsWhatFailed: a part of the answer that failed is on the page,
+// and a request that failed is what the sections that needed it say.
+func TestPageShowsWhatFailed(t *testing.T) {
+	h := newHarness(t, 140, 40, nil).fed()
+	h.kafka.answer = func(req sources.Request) sources.Result {
+		return sources.Result{Data: &sources.TopicDetail{Topic: "orders"},
+			Targets: []sources.TargetResult{{Target: "topic orders configs", Err: "describe configs: broker 2 is down"}}}
+	}
+	h.keys("2", "down", "enter")
+	h.untilScreen("Topic orders", "✖ topic orders configs: describe configs: broker 2 is down")
+
+	h.kafka.answer = func(req sources.Request) sources.Result {
+		return sources.Result{Err: "describe topic orders: no broker answered"}
+	}
+	h.keys("esc", "enter", "]")
+	s := h.untilScreen("✖ describe topic orders: no broker answered")
+	if strings.Count(s, "no broker answered") < 2 || strings.Contains(s, "loading") {
+		t.Fatalf("the Configs section does not say why it is empty:\n%s", s)
+	}
+}
+
+// TestBrokerPageOfNoBroker: a page of something that is not a broker ID
+// says so and asks the cluster nothing.
+func TestBrokerPageOfNoBroker(t *testing.T) {
+	h := newHarness(t, 140, 40, nil).fed()
+	h.kafka.answer = kafkaAdmin
+	h.keys(":")
+	h.typeText("broker x")
+	h.keys("enter")
+	mustContain(t, h.screen(), `broker "x": want a broker id`)
+	if n := len(h.kafka.requests()); n != 0 {
+		t.Fatalf("%d requests for broker x: %+v", n, h.kafka.requests())
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/health"
 	"github.com/topicat/topicat/themes"
+	"github.com/topicat/topicat/tui/page"
 	"github.com/topicat/topicat/tui/screen"
 	"github.com/topicat/topicat/tui/table"
 	"github.com/topicat/topicat/tui/views"
@@ -36,6 +37,9 @@ type Options struct {
 	Now func() time.Time
 	// Message is shown in the footer until the first command, e.g. the demo's addresses.
 	Message string
+	// PageEvery is how often a detail page asks again for what the
+	// snapshot lacks; 0 means page.RefetchEvery.
+	PageEvery time.Duration
 }
 
 // Session is one connection to clusters, behind one value: the sources,
@@ -160,6 +164,9 @@ var _ screen.Host = (*Model)(nil)
 func New(o Options) *Model {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.PageEvery == 0 {
+		o.PageEvery = page.RefetchEvery
 	}
 	m := &Model{
 		opts:    o,

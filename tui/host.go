@@ -27,6 +27,7 @@ func (m *Model) Now() time.Time                         { return m.now }
 func (m *Model) ReadOnly() bool                         { return m.session.ReadOnly }
 func (m *Model) Source(s sources.System) sources.Source { return m.session.Source(s) }
 func (m *Model) Notify(msg string)                      { m.message = msg }
+func (m *Model) Live(s screen.Screen) bool              { return !m.paused && m.tabs[m.active].top() == s }
 func (m *Model) tabOf(s screen.Screen) (*tab, bool) {
 	for _, t := range m.tabs {
 		if slices.Contains(t.stack, s) {
@@ -137,17 +138,19 @@ func (m *Model) Request(s screen.Screen, sys sources.System, body sources.Body) 
 }
 
 // finish routes an answer to the screen that asked; when that screen is gone
-// the status line says how it went.
+// the status line says how a change went.
 func (m *Model) finish(msg requestDoneMsg) tea.Cmd {
 	delete(m.pending, msg.res.Request.ID)
 	if msg.gen != m.session.Gen {
 		return nil
 	}
-	if m.alive(msg.to) {
+	switch {
+	case m.alive(msg.to):
 		return msg.to.Update(screen.ResultMsg{Result: msg.res})
+	case msg.res.Request.Action().Mutating():
+		m.message = summarize(msg.res)
 	}
-	m.message = summarize(msg.res)
-	return nil
+	return nil // what a screen that is gone asked to read, nobody waits for
 }
 
 // summarize says in one line how an action went, naming what failed.
@@ -187,7 +190,7 @@ func (m *Model) OpenView(system sources.System, name, arg string) tea.Cmd {
 // screenFor is the screen that shows a view: a page or a table.
 func (m *Model) screenFor(v *views.View, arg string) screen.Screen {
 	if v.IsPage() {
-		return page.New(m, v, arg)
+		return page.New(m, v, arg, m.opts.PageEvery)
 	}
 	return table.New(m, v, arg)
 }

@@ -263,13 +263,25 @@ func (m *Model) footer() string {
 		hints = append(hints, st.Accent.Render(k)+" "+st.Muted.Render(safetext.Line(b.Help)))
 	}
 	line := strings.Join(hints, "  ")
-	if n := len(m.pending); n > 0 {
-		line = st.Warn.Render(fmt.Sprintf("%d action(s) running…", n)) + "   " + line
+	if n := m.changesRunning(); n > 0 {
+		line = st.Warn.Render(fmt.Sprintf("%d change(s) running…", n)) + "   " + line
 	}
 	if m.message != "" {
 		line = st.Text.Render(safetext.Line(m.message)) + "   " + line
 	}
 	return screen.Truncate(" "+line, m.width)
+}
+
+// changesRunning counts the mutating requests not yet answered; what a
+// screen reads (a page's refetch) says so on the screen itself.
+func (m *Model) changesRunning() int {
+	n := 0
+	for _, r := range m.pending {
+		if r.Action().Mutating() {
+			n++
+		}
+	}
+	return n
 }
 
 func lead(b screen.Binding) int {

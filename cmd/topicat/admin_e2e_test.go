@@ -40,3 +40,27 @@ func TestEndToEndDeleteAsksForTheName(t *testing.T) {
 		})
 	}
 }
+
+// TestEndToEndResetShowsThePlanBeforeAsking: --execute on a terminal prints
+// the plan, then asks; what is committed is the plan shown, even when the
+// end moved while the question waited.
+func TestEndToEndResetShowsThePlanBeforeAsking(t *testing.T) {
+	needTmux(t)
+	bin := binary(t)
+	a := newAdminCluster(t)
+	a.CreateTopics(1, 3, "events")
+	a.Fill("events", 0, 10, nil)
+	a.Commit("billing", map[string]map[int32]int64{"events": {0: 4}})
+
+	term := startTerminal(t, 120, 12, nil, bin, "reset-offsets", "billing", "--to", "latest", "--execute", "-b", a.brokers)
+	term.waitFor("events  0          4    10   10   6           0", "Commit these offsets for group billing? Type billing to confirm:")
+	a.Fill("events", 0, 5, nil) // the end moves to 15 while the question waits
+	term.text("billing")
+	term.keys("Enter")
+	if status := term.exited(); !strings.HasPrefix(status, "exit=0") {
+		t.Fatalf("status %q\n%s", status, term.screen())
+	}
+	if got := a.offsets("billing")["events"][0]; got != 10 {
+		t.Fatalf("committed %d, want 10: the plan shown, not the end when confirmed", got)
+	}
+}

@@ -30,10 +30,18 @@ func (c confirmation) confirm(ctx context.Context, what, name string) error {
 	if c.yes {
 		return nil
 	}
-	if f, ok := c.in.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
-		return usageErr("no terminal to confirm on (standard input is not one): add --yes to %s", lowerFirst(what))
+	if err := c.ready(what); err != nil {
+		return err
 	}
 	return askName(ctx, c.in, c.out, what, name)
+}
+
+// ready says whether the question can be asked: --yes, or a terminal.
+func (c confirmation) ready(what string) error {
+	if f, ok := c.in.(*os.File); !c.yes && (!ok || !term.IsTerminal(f.Fd())) {
+		return usageErr("no terminal to confirm on (standard input is not one): add --yes to %s", lowerFirst(what))
+	}
+	return nil
 }
 
 // askName asks for name to be typed on in. It returns when a line is read or

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,7 +55,7 @@ func newGetCmd(d *deps) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output `format`: table or json (indented on a terminal, compact when piped)")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on stdout: the exit status says it all (get health in cron)")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on stdout: the exit status says it (get health in cron); why it failed still goes to stderr, as grep -q does")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -99,7 +100,7 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 		return err
 	}
 	if v.Fetch != nil { // a page: what the snapshot lacks, asked of the same source
-		data.Detail = fetchDetail(ctx, s, v, arg, stderr)
+		fetchDetail(ctx, s, v, arg, &data, stderr)
 	}
 	table, raw, err := v.Build(data, arg)
 	if err != nil {
@@ -127,21 +128,30 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 	return nil
 }
 
-// fetchDetail carries out a page's read-only request; a failure is said on
-// stderr and leaves the sections that need it saying so.
-func fetchDetail(ctx context.Context, s settings, v *views.View, arg string, stderr io.Writer) any {
+// fetchDetail carries out a page's read-only request into data; a failure,
+// whole or of a part, is said on stderr and in the sections that need it.
+func fetchDetail(ctx context.Context, s settings, v *views.View, arg string, data *views.Data, stderr io.Writer) {
+	body := v.Fetch(arg)
+	if body == nil {
+		return // the summary says what is wrong with the argument
+	}
 	b, err := buildSource(s, v.System)
 	if err != nil {
+		data.DetailErr = err
 		fmt.Fprintf(stderr, "topicat: %v\n", err)
-		return nil
+		return
 	}
 	defer b.close()
-	res := b.src.Do(ctx, sources.Request{Body: v.Fetch(arg)})
+	res := b.src.Do(ctx, sources.Request{Body: body})
 	if res.Err != "" {
+		data.DetailErr = errors.New(res.Err)
 		fmt.Fprintf(stderr, "topicat: %s: %s\n", res.Request.Target(), safetext.Line(res.Err))
-		return nil
+		return
 	}
-	return res.Data
+	data.Detail, data.DetailProblems = res.Data, res.Targets
+	for _, t := range views.Problems(*data) {
+		fmt.Fprintf(stderr, "topicat: %s: %s\n", safetext.Line(t.Target), safetext.Line(t.Err))
+	}
 }
 
 // writeJSON prints data as JSON: indented for a person at a terminal,

@@ -194,7 +194,7 @@ func TestGetTopicAgreesWithKcat(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	var page struct {
-		Summary    map[string]string `json:"summary"`
+		Topic      map[string]json.RawMessage `json:"topic"`
 		Partitions []struct {
 			ID       int32   `json:"id"`
 			Leader   int32   `json:"leader"`
@@ -209,8 +209,11 @@ func TestGetTopicAgreesWithKcat(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &page); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if page.Summary["size limit"] == "" || len(page.Configs) == 0 || len(page.Partitions) != 4 {
+	if string(page.Topic["name"]) != `"orders"` || string(page.Topic["replication_factor"]) != "3" || len(page.Configs) == 0 || len(page.Partitions) != 4 {
 		t.Fatalf("page %+v", page)
+	}
+	if _, twice := page.Topic["partitions"]; twice {
+		t.Error("the partitions are written twice: in the topic and in their section")
 	}
 	var meta struct {
 		Topics []struct {

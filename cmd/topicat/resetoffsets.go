@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/tui/safetext"
+	"github.com/topicat/topicat/tui/views"
 )
 
 // newResetOffsetsCmd is `topicat reset-offsets GROUP [--topic T[:P]] --to X
@@ -35,8 +38,10 @@ partition's log, and the table says where.
 duration ago like @-1h) | OFFSET | +N or -N (moves the committed offset by N).
 
 A group that is not Empty is refused: stop its consumers first, as Kafka refuses to move an
-active group's offsets. --execute on a terminal asks for the group's name; without one it
-needs --yes. --execute is refused under --read-only.`,
+active group's offsets. --execute on a terminal prints the plan first, then asks for the group's
+name, and commits exactly the offsets shown (a partition whose committed offset moved meanwhile
+is left alone and reported); without a terminal it needs --yes, which commits the plan as of
+then. --execute is refused under --read-only.`,
 		Example: `  topicat reset-offsets billing --to earliest -b localhost:9092              # dry run
   topicat reset-offsets billing --topic orders --to @-1h --execute -b k:9092
   topicat reset-offsets billing --topic orders:3 --to -100 --execute --yes -b k:9092`,
@@ -59,7 +64,31 @@ needs --yes. --execute is refused under --read-only.`,
 			}
 			var ask *question
 			if execute {
+				if s.ReadOnly {
+					return errors.New(sources.ErrReadOnly.Error())
+				}
 				ask = &question{what: "Move the committed offsets of group " + safetext.Line(body.Group) + " (" + resetScope(body) + ") to " + to, name: body.Group, yes: yes}
+			}
+			if execute && !yes {
+				// The plan first, then the name: what is confirmed is what is
+				// committed (Previewed), not the target planned again.
+				if err := (confirmation{in: d.stdin, yes: yes}).ready(ask.what); err != nil {
+					return err
+				}
+				dry := body
+				dry.Execute = false
+				pre, err := sendAdmin(cmd, d, s, dry, nil)
+				if err != nil {
+					return err
+				}
+				body.Previewed, _ = pre.Data.([]sources.OffsetChange)
+				if err := writeResetTable(cmd.ErrOrStderr(), body.Previewed, pre.Targets); err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(pre.Targets, func(t sources.TargetResult) bool { return t.Err == "" }) {
+					return errors.New("no partition can be reset (see NOTE); nothing changed")
+				}
+				ask.what = "Commit these offsets for group " + safetext.Line(body.Group)
 			}
 			res, err := sendAdmin(cmd, d, s, body, ask)
 			if err != nil {
@@ -142,18 +171,10 @@ func writeResetTable(w io.Writer, changes []sources.OffsetChange, targets []sour
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", safetext.Line(c.Topic), c.Partition,
-			figure(c.Old), figure(c.New), figure(c.End), figure(c.LagBefore), figure(c.LagAfter), safetext.Line(note))
+			views.Figure(c.Old), views.Figure(c.New), views.Figure(c.End), views.Figure(c.LagBefore), views.Figure(c.LagAfter), safetext.Line(note))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
 	return nil
-}
-
-// figure is an offset or lag, "-" when unknown.
-func figure(n int64) string {
-	if n < 0 {
-		return "-"
-	}
-	return strconv.FormatInt(n, 10)
 }

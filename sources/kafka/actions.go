@@ -44,7 +44,9 @@ func kafkaErr(err error, message string) string {
 
 // shardErrText names the brokers of a kadm error that failed per broker:
 // "broker 2 (127.0.0.1:9093): connection refused". Any other error is itself.
-func shardErrText(err error) string {
+// Either is worded by connErr first, for a request kgo sent where it chose.
+func (s *Source) shardErrText(ctx context.Context, err error) string {
+	err = s.connErr(ctx, anyBroker, err)
 	se, ok := errors.AsType[*kadm.ShardErrors](err)
 	if !ok {
 		return err.Error()
@@ -67,11 +69,11 @@ func (e *wordedErr) Error() string { return e.text }
 func (e *wordedErr) Unwrap() error { return e.cause }
 
 // byBroker is err worded by shardErrText, prefixed with what was attempted.
-func byBroker(what string, err error) error {
+func (s *Source) byBroker(ctx context.Context, what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &wordedErr{text: what + ": " + shardErrText(err), cause: err}
+	return &wordedErr{text: what + ": " + s.shardErrText(ctx, err), cause: err}
 }
 
 // brokerErrText names the broker an error came from; kgo numbers a request it
@@ -83,9 +85,10 @@ func brokerErrText(id int32, host string, port int32, err error) string {
 	return brokerEndpoint(id, host, port) + ": " + err.Error()
 }
 
-// shardErr is a kgo shard's error naming its broker; the cause stays
-// wrapped for errors.Is.
-func shardErr(meta kgo.BrokerMetadata, err error) error {
+// shardErr is a kgo shard's error, worded by connErr, naming its broker; the
+// cause stays wrapped for errors.Is.
+func (s *Source) shardErr(ctx context.Context, meta kgo.BrokerMetadata, err error) error {
+	err = s.connErr(ctx, meta, err)
 	if meta.NodeID < 0 {
 		return err
 	}

@@ -27,7 +27,7 @@ func (s *Source) deleteGroup(ctx context.Context, d sources.DeleteGroup) sources
 	}
 	rs, err := s.adm.DeleteGroups(ctx, d.Group)
 	if err != nil {
-		return failed("delete group %s: %s", d.Group, shardErrText(err))
+		return failed("delete group %s: %s", d.Group, s.shardErrText(ctx, err))
 	}
 	r, ok := rs[d.Group]
 	if !ok {

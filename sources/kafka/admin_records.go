@@ -61,12 +61,12 @@ func (s *Source) deleteRecords(ctx context.Context, d sources.DeleteRecords) sou
 	rs, err := s.adm.DeleteRecords(ctx, os)
 	t := sources.TargetResult{Target: tp(d.Topic, d.Partition)}
 	if err != nil && len(rs) == 0 {
-		return failed("delete records of %s: %s", t.Target, shardErrText(err))
+		return failed("delete records of %s: %s", t.Target, s.shardErrText(ctx, err))
 	}
 	r, ok := rs.Lookup(d.Topic, d.Partition)
 	switch {
 	case !ok && err != nil:
-		t.Err = shardErrText(err)
+		t.Err = s.shardErrText(ctx, err)
 	case !ok:
 		t.Err = "missing from the answer"
 	case r.Err != nil:

@@ -36,7 +36,7 @@ func (s *Source) createTopic(ctx context.Context, c sources.CreateTopic) sources
 	defer cancel()
 	meta, err := retried(ctx, func() (kadm.Metadata, error) { return s.adm.BrokerMetadata(ctx) }, unanswered)
 	if err != nil {
-		return failed("create topic %s: metadata: %v", c.Topic, err)
+		return failed("create topic %s: metadata: %v", c.Topic, s.connErr(ctx, anyBroker, err))
 	}
 	if n := len(meta.Brokers); int(c.ReplicationFactor) > n {
 		return failed("create topic %s: replication factor %d is more than the cluster's %s (%s): at most %d",
@@ -51,7 +51,7 @@ func (s *Source) createTopic(ctx context.Context, c sources.CreateTopic) sources
 	}
 	rs, err := s.adm.CreateTopics(ctx, c.Partitions, c.ReplicationFactor, configs, c.Topic)
 	if err != nil {
-		return failed("create topic %s: %v", c.Topic, err)
+		return failed("create topic %s: %s", c.Topic, s.shardErrText(ctx, err))
 	}
 	r, ok := rs[c.Topic]
 	if !ok {
@@ -81,7 +81,7 @@ func (s *Source) deleteTopic(ctx context.Context, d sources.DeleteTopic) sources
 	defer cancel()
 	rs, err := s.adm.DeleteTopics(ctx, d.Topic)
 	if err != nil {
-		return failed("delete topic %s: %v", d.Topic, err)
+		return failed("delete topic %s: %s", d.Topic, s.shardErrText(ctx, err))
 	}
 	r, ok := rs[d.Topic]
 	if !ok {
@@ -153,7 +153,9 @@ func (s *Source) addPartitions(ctx context.Context, topic string, now, want int3
 		return t
 	}
 	rs, err := s.adm.UpdatePartitions(ctx, int(want), topic)
-	if err == nil {
+	if err != nil {
+		err = errors.New(s.shardErrText(ctx, err))
+	} else {
 		r, ok := rs[topic]
 		switch {
 		case !ok:
@@ -185,7 +187,7 @@ func (s *Source) alterConfigs(ctx context.Context, a sources.AlterTopic) sources
 	}
 	rs, err := s.adm.AlterTopicConfigs(ctx, alters, a.Topic)
 	if err != nil {
-		t.Err = "alter configs: " + shardErrText(err)
+		t.Err = "alter configs: " + s.shardErrText(ctx, err)
 		return t
 	}
 	r, err := rs.On(a.Topic, nil)

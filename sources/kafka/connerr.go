@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -68,6 +70,8 @@ func speaksTLS(ctx context.Context, addr string) bool {
 // It knows each broker's address, and what it found at each address: a port
 // that answered in plaintext, or a TLS handshake, keeps its verdict for
 // verdictTTL, so a broker that is down costs one check, not one per poll.
+// One is shared by the poll, the detail requests and admin actions, and the
+// stream and producer clients' trouble, so that they all word it alike.
 type closedVerdicts struct {
 	seeds []string
 	// check decides whether addr speaks TLS; speaksTLS but for tests.
@@ -76,6 +80,8 @@ type closedVerdicts struct {
 	mu       sync.Mutex
 	addrs    map[int32]string
 	verdicts map[string]verdict
+	// checking are the addresses being checked in the background.
+	checking map[string]bool
 }
 
 type verdict struct {
@@ -88,11 +94,26 @@ type verdict struct {
 const verdictTTL = 5 * time.Minute
 
 func newClosedVerdicts(seeds []string) *closedVerdicts {
-	return &closedVerdicts{seeds: seeds, check: speaksTLS, addrs: make(map[int32]string), verdicts: make(map[string]verdict)}
+	return &closedVerdicts{
+		seeds:    seeds,
+		check:    speaksTLS,
+		addrs:    make(map[int32]string),
+		verdicts: make(map[string]verdict),
+		checking: make(map[string]bool),
+	}
 }
+
+// anyBroker is the broker of a request kgo sent to a broker of its choosing.
+var anyBroker = kgo.BrokerMetadata{NodeID: -1}
+
+// brokerAt is broker id, its address left to what metadata said.
+func brokerAt(id int32) kgo.BrokerMetadata { return kgo.BrokerMetadata{NodeID: id} }
 
 // learn records the brokers' addresses from metadata.
 func (c *closedVerdicts) learn(brokers []kmsg.MetadataResponseBroker) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, b := range brokers {
@@ -102,6 +123,9 @@ func (c *closedVerdicts) learn(brokers []kmsg.MetadataResponseBroker) {
 
 // plaintext records that broker id answered a plaintext request.
 func (c *closedVerdicts) plaintext(id int32, now time.Time) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if addr, ok := c.addrs[id]; ok {
@@ -109,24 +133,87 @@ func (c *closedVerdicts) plaintext(id int32, now time.Time) {
 	}
 }
 
-// explain rewords err from broker id: a connection closed before the first
-// answer keeps kgo's TLS hint only when the port speaks TLS, and any other
-// closed connection says so. Other errors are returned as they are.
-func (c *closedVerdicts) explain(ctx context.Context, id int32, err error) error {
-	if c == nil || err == nil {
-		return err
-	}
-	if _, ok := errors.AsType[*kgo.ErrFirstReadEOF](err); !ok {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			// An established connection closed: no guess to check.
-			return &closedError{cause: err}
-		}
-		return err
+// addrsOf are the addresses a request to broker at may have gone to: its
+// own when kgo or metadata says it; every one known when kgo chose.
+func (c *closedVerdicts) addrsOf(at kgo.BrokerMetadata) []string {
+	if at.Host != "" {
+		return []string{net.JoinHostPort(at.Host, strconv.Itoa(int(at.Port)))}
 	}
 	c.mu.Lock()
-	addr := c.addrs[id]
-	c.mu.Unlock()
-	return c.explainAt(ctx, []string{addr}, err)
+	defer c.mu.Unlock()
+	if at.NodeID >= 0 {
+		if addr, ok := c.addrs[at.NodeID]; ok {
+			return []string{addr}
+		}
+		return nil
+	}
+	all := slices.Clone(c.seeds)
+	for _, addr := range c.addrs {
+		all = append(all, addr)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// closedCause is err as far as it can be worded without a check: an
+// established connection closed is a closedError; any other error, or one
+// worded already, is left as it is. guess reports that kgo guessed TLS (the
+// first read of a connection found it closed), which only a check can tell.
+func closedCause(err error) (out error, guess bool) {
+	if err == nil {
+		return nil, false
+	}
+	if _, ok := errors.AsType[*closedError](err); ok {
+		return err, false
+	}
+	if _, ok := errors.AsType[*kgo.ErrFirstReadEOF](err); ok {
+		return err, true
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		// An established connection closed: no guess to check.
+		return &closedError{cause: err}, false
+	}
+	return err, false
+}
+
+// explain rewords err from broker at: a connection closed before the first
+// answer keeps kgo's TLS hint only when the port speaks TLS, and any other
+// closed connection says so. Other errors are returned as they are. A port
+// with no verdict yet is checked now, within ctx.
+func (c *closedVerdicts) explain(ctx context.Context, at kgo.BrokerMetadata, err error) error {
+	if c == nil {
+		return err
+	}
+	out, guess := closedCause(err)
+	if !guess {
+		return out
+	}
+	return c.explainAt(ctx, c.addrsOf(at), err)
+}
+
+// explainNow is explain for kgo's hooks, which must not wait on the network:
+// a port with no verdict yet reads as closed (a broker down is the likelier
+// cause) and is checked in the background, so that the same failure reported
+// again, as kgo reports it at every retry, says what was found.
+func (c *closedVerdicts) explainNow(at kgo.BrokerMetadata, err error) error {
+	if c == nil {
+		return err
+	}
+	out, guess := closedCause(err)
+	if !guess {
+		return out
+	}
+	for _, addr := range c.addrsOf(at) {
+		v, known := c.verdict(addr)
+		if !known {
+			c.checkLater(addr)
+			continue
+		}
+		if v.tls {
+			return &closedError{wantsTLS: true, cause: err}
+		}
+	}
+	return &closedError{cause: err}
 }
 
 // explainSeeds rewords err from a bootstrap broker, unknown among the seeds:
@@ -141,23 +228,79 @@ func (c *closedVerdicts) explainSeeds(ctx context.Context, err error) error {
 	return c.explainAt(ctx, c.seeds, err)
 }
 
+// explainAt words err by the verdicts of addrs, checking at once those that
+// have none.
 func (c *closedVerdicts) explainAt(ctx context.Context, addrs []string, err error) error {
-	for _, addr := range addrs {
+	tls := make([]bool, len(addrs))
+	var wg sync.WaitGroup
+	for i, addr := range addrs {
 		if addr == "" {
 			continue
 		}
-		c.mu.Lock()
-		v, known := c.verdicts[addr]
-		c.mu.Unlock()
-		if !known || time.Since(v.at) > verdictTTL {
-			v = verdict{tls: c.check(ctx, addr), at: time.Now()} // outside the lock: it waits on the network
+		if v, known := c.verdict(addr); known {
+			tls[i] = v.tls
+			continue
+		}
+		// Outside the lock, and at once: each waits on the network.
+		wg.Go(func() {
+			v := verdict{tls: c.check(ctx, addr), at: time.Now()}
 			c.mu.Lock()
 			c.verdicts[addr] = v
 			c.mu.Unlock()
-		}
-		if v.tls {
-			return &closedError{wantsTLS: true, cause: err}
-		}
+			tls[i] = v.tls
+		})
+	}
+	wg.Wait()
+	if slices.Contains(tls, true) {
+		return &closedError{wantsTLS: true, cause: err}
 	}
 	return &closedError{cause: err}
+}
+
+// verdict is addr's verdict while it holds.
+func (c *closedVerdicts) verdict(addr string) (verdict, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.verdicts[addr]
+	if !ok || time.Since(v.at) > verdictTTL {
+		return verdict{}, false
+	}
+	return v, true
+}
+
+// checkLater checks addr in the background, once at a time.
+func (c *closedVerdicts) checkLater(addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.checking[addr] {
+		return
+	}
+	c.checking[addr] = true
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), tlsCheckTimeout)
+		defer cancel()
+		v := verdict{tls: c.check(ctx, addr), at: time.Now()}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.verdicts[addr] = v
+		delete(c.checking, addr)
+	}()
+}
+
+// connErr is how an error from the cluster is worded for a person, on every
+// path (poll, detail requests, admin actions, produce, tail): kgo guesses "is
+// TLS missing?" for any connection closed before its first answer, which a
+// broker that is down causes as well, so the guess is checked (see
+// closedVerdicts). at is the broker the request went to (anyBroker when kgo
+// chose); each shard of a kadm.ShardErrors is worded by its own broker, in
+// place. Call it on the error as kgo or kadm returned it, before adding what
+// was attempted: a reworded error replaces kgo's text.
+func (s *Source) connErr(ctx context.Context, at kgo.BrokerMetadata, err error) error {
+	if se, ok := errors.AsType[*kadm.ShardErrors](err); ok {
+		for i := range se.Errs {
+			se.Errs[i].Err = s.closed.explain(ctx, se.Errs[i].Broker, se.Errs[i].Err)
+		}
+		return err
+	}
+	return s.closed.explain(ctx, at, err)
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"math/big"
 	"net"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/kafka"
 	"github.com/topicat/topicat/sources/kafka/kafkatest"
 )
@@ -76,6 +78,89 @@ func TestClosedConnectionWording(t *testing.T) {
 		for _, e := range snap.Errors {
 			if strings.Contains(e.Err, "TLS") {
 				t.Errorf("error with a TLS hint: %+v", e)
+			}
+		}
+	})
+}
+
+// resultText is everything a result says, for checking its wording.
+func resultText(res sources.Result) string {
+	parts := []string{res.Err}
+	for _, t := range res.Targets {
+		parts = append(parts, t.Target+": "+t.Err)
+	}
+	if d, ok := res.Data.(*sources.TopicDetail); ok {
+		parts = append(parts, d.LogDirsErr)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// TestClosedConnectionOnEveryPath: a detail request, an admin action or a
+// tail that meets a plaintext broker that is down words it as the poll does,
+// a closed connection with no TLS hint; a TLS listener asked in plaintext
+// keeps the hint on those paths too.
+func TestClosedConnectionOnEveryPath(t *testing.T) {
+	c := kafkatest.NewCluster(t)
+	c.CreateTopics(3, 3, "orders")
+	c.SpreadLeaders("orders") // broker p leads partition p
+	for p := range int32(3) {
+		c.Fill("orders", p, 3, nil)
+	}
+	const down = 2
+	onDown := groupCoordinatedBy(t, c, "billing", down)
+	elsewhere := groupCoordinatedBy(t, c, "audit", 0)
+	for _, g := range []string{onDown, elsewhere} {
+		c.Commit(g, map[string]map[int32]int64{"orders": {0: 1, 1: 1, 2: 1}})
+	}
+	s := newSource(t, c.Addrs())
+	poll(t, s) // as the dashboard does: the brokers answered in plaintext
+	c.BrokerDown(down)
+
+	tail := func(spec sources.TailSpec) func() string {
+		return func() string {
+			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			defer cancel()
+			st, err := s.Tail(ctx, spec)
+			if err != nil {
+				return err.Error()
+			}
+			st.Close()
+			return ""
+		}
+	}
+	req := func(body sources.Body) func() string {
+		return func() string { return resultText(do(t, s, body)) }
+	}
+	for _, tc := range []struct {
+		name string
+		say  func() string
+	}{
+		{"broker page", req(sources.DescribeBroker{Broker: down})},
+		{"topic page's log dirs", req(sources.DescribeTopic{Topic: "orders"})},
+		{"group page, coordinator down", req(sources.DescribeGroup{Group: onDown})},
+		{"group page, a leader down", req(sources.DescribeGroup{Group: elsewhere})},
+		{"delete records", req(sources.DeleteRecords{Topic: "orders", Partition: down, Before: 1})},
+		{"reset offsets, coordinator down", req(sources.ResetOffsets{Group: onDown, Partition: -1, To: sources.ResetEarliest})},
+		{"reset offsets, a leader down", req(sources.ResetOffsets{Group: elsewhere, Topic: "orders", Partition: down, To: sources.ResetEarliest})},
+		{"tail", tail(sources.TailSpec{Topic: "orders", Partitions: []int32{down}})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.say()
+			if !strings.Contains(got, fmt.Sprintf("broker %d (", down)) {
+				t.Errorf("does not say what failed:\n%s", got)
+			}
+			if !strings.Contains(got, "the broker closed the connection before answering") || strings.Contains(got, "TLS") {
+				t.Errorf("want a closed connection without a TLS hint:\n%s", got)
+			}
+		})
+	}
+
+	t.Run("a TLS listener asked in plaintext", func(t *testing.T) {
+		c := kafkatest.NewCluster(t, kfake.TLS(selfSigned(t)))
+		s := newSource(t, c.Addrs())
+		for _, body := range []sources.Body{sources.DescribeBroker{Broker: 0}, sources.DescribeTopic{Topic: "orders"}} {
+			if got := resultText(do(t, s, body)); !strings.Contains(got, "answers a TLS handshake on the same port: is TLS missing") {
+				t.Errorf("%T: want the TLS hint:\n%s", body, got)
 			}
 		}
 	})

@@ -23,12 +23,13 @@ func (s *Source) describeBroker(ctx context.Context, d sources.DescribeBroker) s
 	defer cancel()
 	meta, err := retried(ctx, func() (kadm.Metadata, error) { return s.adm.BrokerMetadata(ctx) }, unanswered)
 	if err != nil {
-		return failed("describe broker %d: metadata: %v", d.Broker, err)
+		return failed("describe broker %d: metadata: %v", d.Broker, s.connErr(ctx, anyBroker, err))
 	}
 	name := ""
+	var at kadm.BrokerDetail
 	for _, b := range meta.Brokers {
 		if b.NodeID == d.Broker {
-			name = brokerEndpoint(b.NodeID, b.Host, b.Port)
+			name, at = brokerEndpoint(b.NodeID, b.Host, b.Port), b
 		}
 	}
 	if name == "" {
@@ -44,7 +45,10 @@ func (s *Source) describeBroker(ctx context.Context, d sources.DescribeBroker) s
 	wg.Go(func() {
 		detail.Configs, configsErr = s.describeConfigs(ctx, kmsg.ConfigResourceTypeBroker, strconv.Itoa(int(d.Broker)))
 	})
-	wg.Go(func() { dirs, dirsErr = s.adm.DescribeBrokerLogDirs(ctx, d.Broker, nil) })
+	wg.Go(func() {
+		dirs, dirsErr = s.adm.DescribeBrokerLogDirs(ctx, d.Broker, nil)
+		dirsErr = s.connErr(ctx, at, dirsErr)
+	})
 	wg.Wait()
 	for _, dir := range dirs.Sorted() {
 		ld := sources.LogDir{Path: dir.Dir, Bytes: dir.Size()}

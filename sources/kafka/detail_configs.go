@@ -33,7 +33,7 @@ func (s *Source) describeConfigsOnce(ctx context.Context, kind kmsg.ConfigResour
 	req.Resources = append(req.Resources, rr)
 	for _, sh := range s.cl.RequestSharded(ctx, req) {
 		if sh.Err != nil {
-			return nil, shardErr(sh.Meta, sh.Err)
+			return nil, s.shardErr(ctx, sh.Meta, sh.Err)
 		}
 		for _, r := range sh.Resp.(*kmsg.DescribeConfigsResponse).Resources {
 			if r.ResourceName != name {

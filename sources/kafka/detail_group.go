@@ -81,8 +81,8 @@ func (s *Source) describeGroup(ctx context.Context, d sources.DescribeGroup) sou
 	wg.Go(func() { highs = s.listOffsetsAt(ctx, known, latest) })
 	wg.Wait()
 	asks := pg.positions(parts, committed, meta, lows, highs)
-	times, errs := s.recordTimes(ctx, d.Group, asks, meta)
-	pg.timeLags(times, errs, time.Now())
+	found, errs := s.recordTimes(ctx, d.Group, asks, meta)
+	pg.timeLags(found, errs, time.Now())
 	return sources.Result{Data: pg.detail, Targets: pg.targets}
 }
 
@@ -207,24 +207,19 @@ func (pg *groupPage) position(gp *sources.GroupPartitionDetail, low, high listed
 }
 
 // timeLags sets each partition's time lag from the time of the record at its
-// committed offset; a record that could not be read is a failed target.
-func (pg *groupPage) timeLags(times map[lagAsk]time.Time, errs map[lagAsk]error, now time.Time) {
+// committed offset, 0 when only control records are left to read; a record
+// that could not be read is a failed target.
+func (pg *groupPage) timeLags(found map[lagAsk]lagFound, errs map[lagAsk]error, now time.Time) {
 	for i := range pg.detail.Partitions {
 		gp := &pg.detail.Partitions[i]
 		a := lagAsk{topic: gp.Topic, partition: gp.Partition, offset: gp.Committed}
-		if at, ok := times[a]; ok {
-			gp.TimeLag = max(now.Sub(at), 0) // a producer's clock ahead of ours is no lag
+		if f, ok := found[a]; ok {
+			gp.TimeLag = 0
+			if !f.caughtUp {
+				gp.TimeLag = max(now.Sub(f.at), 0) // a producer's clock ahead of ours is no lag
+			}
 		} else if err, ok := errs[a]; ok {
 			pg.fail(tp(gp.Topic, gp.Partition), "time lag: "+err.Error())
 		}
 	}
-}
-
-// lagOf is the end minus the committed offset, never below 0 (a commit past
-// the end is caught up), as kadm counts it; -1 when either is unknown.
-func lagOf(committed, end int64) int64 {
-	if committed < 0 || end < 0 {
-		return -1
-	}
-	return max(end-committed, 0)
 }

@@ -3,6 +3,7 @@ package kafka_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -282,6 +283,105 @@ func TestDescribeGroupLeaderDown(t *testing.T) {
 		}
 		if gp := partitionOf(t, d, "events", p); gp.End != 5 || gp.Lag != 4 || gp.TimeLag <= 0 {
 			t.Errorf("events/%d: %+v %v", p, gp.GroupPartition, gp.TimeLag)
+		}
+	}
+}
+
+// TestDescribeGroupTimeLagAtScale: every partition of a large group gets its
+// time lag although one fetch cannot hold them all: Kafka (and kfake) give
+// only the first partition of a fetch a batch over its per-partition limit,
+// and fill a fetch's total limit partition by partition.
+func TestDescribeGroupTimeLagAtScale(t *testing.T) {
+	const partitions = 90
+	for _, tc := range []struct {
+		name string
+		// valueBytes is each record's value, random so that compression
+		// keeps it that large; two records per partition.
+		valueBytes int
+	}{
+		{"batches over the per-partition limit", 100_000},
+		{"more partitions than a fetch holds", 30_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := kafkatest.NewCluster(t)
+			c.CreateTopics(partitions, 3, "big")
+			rng := rand.NewChaCha8([32]byte{1})
+			var rs []*kgo.Record
+			commits := make(map[int32]int64, partitions)
+			for p := range int32(partitions) {
+				for o := range int64(2) {
+					v := make([]byte, tc.valueBytes)
+					_, _ = rng.Read(v) // never fails
+					rs = append(rs, &kgo.Record{Topic: "big", Partition: p, Value: v, Timestamp: minuteStamps(o)})
+				}
+				commits[p] = 1 // mid-way: the record at offset 1 is next
+			}
+			c.ProduceRecords(rs...)
+			c.Commit("wide", map[string]map[int32]int64{"big": commits})
+			s := newSource(t, c.Addrs())
+
+			d, res, before, after := describeTimed(t, s, "wide")
+			if len(res.Targets) != 0 {
+				t.Errorf("targets %+v, want none", res.Targets)
+			}
+			unknown := 0
+			for p := range int32(partitions) {
+				gp := partitionOf(t, d, "big", p)
+				if gp.TimeLag < 0 {
+					unknown++
+					continue
+				}
+				checkTimeLag(t, gp, minuteStamps(1), before, after)
+			}
+			if unknown > 0 {
+				t.Errorf("time lag unknown for %d of %d partitions", unknown, partitions)
+			}
+		})
+	}
+}
+
+// TestDescribeGroupTimeLagAtTransactionMarker: a group committed where only
+// control records (transaction markers) remain before the end has read every
+// record: time lag 0, no failure. One committed at a marker with records
+// after it is as old as the next record, whether the fetch that reads the
+// marker brings that record too or it takes another (a batch larger than a
+// fetch gives a partition after its first batch).
+func TestDescribeGroupTimeLagAtTransactionMarker(t *testing.T) {
+	c := kafkatest.NewCluster(t)
+	c.CreateTopics(3, 3, "txn")
+	for p := range int32(3) {
+		c.ProduceTransaction("txn", p, "a", "b", "c") // offsets 0-2, the marker at 3, end 4
+	}
+	small := c.Fill("txn", 1, 2, minuteStamps)
+	large := make([]byte, 100_000)
+	_, _ = rand.NewChaCha8([32]byte{1}).Read(large) // random: compression keeps it large
+	c.ProduceRecords(&kgo.Record{Topic: "txn", Partition: 2, Value: large, Timestamp: minuteStamps(4)})
+	c.Commit("reader", map[string]map[int32]int64{"txn": {0: 3, 1: 3, 2: 3}})
+	s := newSource(t, c.Addrs())
+
+	d, res, before, after := describeTimed(t, s, "reader")
+	if len(res.Targets) != 0 {
+		t.Errorf("targets %+v, want none", res.Targets)
+	}
+	for _, tc := range []struct {
+		name      string
+		p         int32
+		end, lag  int64
+		timeLagOf int64 // the offset whose record's age is the time lag; -1: caught up
+	}{
+		{"only the marker left", 0, 4, 1, -1},
+		{"small records after the marker", 1, 6, 3, small},
+		{"a large record after the marker", 2, 5, 2, 4},
+	} {
+		gp := partitionOf(t, d, "txn", tc.p)
+		if gp.Committed != 3 || gp.End != tc.end || gp.Lag != tc.lag {
+			t.Errorf("%s: %+v, want committed 3, end %d, lag %d", tc.name, gp.GroupPartition, tc.end, tc.lag)
+		}
+		switch {
+		case tc.timeLagOf >= 0:
+			checkTimeLag(t, gp, minuteStamps(tc.timeLagOf), before, after)
+		case gp.TimeLag != 0:
+			t.Errorf("%s: time lag %v, want 0: the group has read every record", tc.name, gp.TimeLag)
 		}
 	}
 }

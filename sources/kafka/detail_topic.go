@@ -61,7 +61,7 @@ func (s *Source) replicaSizes(ctx context.Context, topic string, partitions []in
 	}, unmapped)
 	var problems []string
 	if err != nil {
-		problems = append(problems, shardErrText(err))
+		problems = append(problems, s.shardErrText(ctx, err))
 	}
 	var out []sources.ReplicaSize
 	for _, dir := range dirs.Sorted() { // by broker and dir

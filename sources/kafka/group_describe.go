@@ -56,7 +56,7 @@ func (s *Source) describeGroupOnce(ctx context.Context, group string) (groupNow,
 		return next, nil
 	}
 	if classicErr != nil {
-		return groupNow{}, byBroker("describe group", classicErr)
+		return groupNow{}, s.byBroker(ctx, "describe group", classicErr)
 	}
 	d, ok := classic[group]
 	switch {
@@ -199,7 +199,7 @@ func (s *Source) fetchCommitted(ctx context.Context, group string) (kadm.OffsetR
 	case errors.Is(err, kerr.GroupIDNotFound):
 		return nil, nil
 	case err != nil:
-		return nil, byBroker("fetch committed offsets", err)
+		return nil, s.byBroker(ctx, "fetch committed offsets", err)
 	}
 	return rs, nil
 }

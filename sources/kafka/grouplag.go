@@ -143,8 +143,15 @@ func (s *Source) group(name string, l listedGroup, b groupsBuild, gh *groupHist)
 	}
 	grp.Topics = slices.Sorted(maps.Keys(topics))
 
-	lr := s.lagOf(&grp, fo.offsets, owners, b, gh)
-	judge(&grp, lr.hists, owners, b.seq)
+	lr := s.partitionLags(&grp, fo.offsets, owners, b, gh)
+	if len(fo.offsets) == 0 {
+		// Nothing committed: the lag is unknown, not 0, and there is
+		// nothing to judge (sources.StatusUnknown: "no offsets").
+		grp.Lag, grp.MaxLag = -1, -1
+		gh.lags.push(-1)
+		return grp
+	}
+	window := judge(&grp, lr.hists, owners, b.seq)
 
 	total := grp.Lag
 	switch {
@@ -169,7 +176,7 @@ func (s *Source) group(name string, l listedGroup, b groupsBuild, gh *groupHist)
 		gh.commitLags.push(total)
 	}
 	var lbuf, cl [historyLen]int64
-	grp.CatchUp = steadied(grp.CatchUp, gh.lags.appendTo(lbuf[:0]))
+	grp.CatchUp = steadied(grp.CatchUp, gh.lags.appendTo(lbuf[:0]), window)
 	grp.Status = worse(grp.Status, judgeGroupTrend(gh.lags.appendTo(lbuf[:0]), gh.commitLags.appendTo(cl[:0])))
 	return grp
 }
@@ -185,10 +192,10 @@ type lagRead struct {
 	moved                bool // some committed offset moved since the last poll
 }
 
-// lagOf fills the group's partitions and lag from its commits and this
-// poll's end offsets (or, for a partition whose leader did not answer, the
-// end last read), and records them in the group's history.
-func (s *Source) lagOf(grp *sources.Group, commits []committedOffset, owners map[topicPartition]owner, b groupsBuild, gh *groupHist) lagRead {
+// partitionLags fills the group's partitions and lag from its commits and
+// this poll's end offsets (or, for a partition whose leader did not answer,
+// the end last read), and records them in the group's history.
+func (s *Source) partitionLags(grp *sources.Group, commits []committedOffset, owners map[topicPartition]owner, b groupsBuild, gh *groupHist) lagRead {
 	h := s.state.hist
 	now := h.at(b.now)
 	lr := lagRead{hists: make([]*partHist, 0, len(commits))}
@@ -221,8 +228,7 @@ func (s *Source) lagOf(grp *sources.Group, commits []committedOffset, owners map
 			lr.unknown++
 			lr.unknownWhy = cmp.Or(lr.unknownWhy, endErr.Error())
 		}
-		if gp.End >= 0 {
-			gp.Lag = max(gp.End-gp.Committed, 0)
+		if gp.Lag = lagOf(gp.Committed, gp.End); gp.Lag >= 0 {
 			grp.Lag += gp.Lag
 			grp.MaxLag = max(grp.MaxLag, gp.Lag)
 		}
@@ -242,8 +248,9 @@ func (s *Source) lagOf(grp *sources.Group, commits []committedOffset, owners map
 }
 
 // judge gives each partition its status, the group the worst of them, and
-// the group its catch-up time.
-func judge(grp *sources.Group, hists []*partHist, owners map[topicPartition]owner, seq uint64) {
+// the group its catch-up time; it returns the time the rates behind that
+// were measured over.
+func judge(grp *sources.Group, hists []*partHist, owners map[topicPartition]owner, seq uint64) time.Duration {
 	// Who made progress within the window: each member over the
 	// partitions it holds, and the group over all of them.
 	var (
@@ -286,6 +293,18 @@ func judge(grp *sources.Group, hists []*partHist, owners map[topicPartition]owne
 		rs.add(v.polls)
 	}
 	grp.CatchUp = rs.catchUp(grp.Lag)
+	return rs.span
+}
+
+// lagOf is how far a group is behind in a partition: the end minus the
+// committed offset, never below 0 (a commit past the end is caught up), as
+// kadm counts it; -1 when either is unknown (nothing committed, or the end
+// not read). Every lag of the source is this one.
+func lagOf(committed, end int64) int64 {
+	if committed < 0 || end < 0 {
+		return -1
+	}
+	return max(end-committed, 0)
 }
 
 func plural(n int, word string) string {

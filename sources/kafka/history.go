@@ -179,14 +179,6 @@ type pollObs struct {
 	end       int64 // -1 unknown
 }
 
-// lag is the end minus the committed offset, at least 0; -1 unknown.
-func (o pollObs) lag() int64 {
-	if o.end < 0 || o.committed < 0 {
-		return -1
-	}
-	return max(o.end-o.committed, 0)
-}
-
 // commitObs is a poll that saw the committed offset move, with the lag then.
 type commitObs struct {
 	at  instant
@@ -204,7 +196,7 @@ func (ph *partHist) observe(o pollObs) (moved bool) {
 		if o.committed != prev.committed {
 			moved = true
 			ph.moved = o.seq
-			ph.commits.push(commitObs{at: o.at, lag: o.lag()})
+			ph.commits.push(commitObs{at: o.at, lag: lagOf(o.committed, o.end)})
 		}
 	}
 	ph.polls.push(o)

@@ -58,6 +58,9 @@ type Source struct {
 	// timeLagCache keeps how old the record at a group's committed offset
 	// is, while that offset does not move (DescribeGroup).
 	timeLagCache *timeLagCache
+	// closed explains connections brokers close before answering, for
+	// every path: see connErr.
+	closed *closedVerdicts
 
 	timeout      time.Duration // of one poll
 	probeTimeout time.Duration // of the per-broker liveness check
@@ -87,6 +90,7 @@ func New(cfg Config) (*Source, error) {
 		// reported down, and the rest of the poll still has time to finish.
 		probeTimeout: loop.Timeout / 3,
 		timeLagCache: newTimeLagCache(timeLagCacheSize),
+		closed:       newClosedVerdicts(seeds),
 		skipGroups:   cfg.SkipGroups,
 	}
 	cl, err := kgo.NewClient(append(slices.Clone(s.conn), pollOpts(loop.Interval, loop.Timeout)...)...)

@@ -2,6 +2,7 @@ package kafka_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/topicat/topicat/sources"
@@ -319,6 +321,44 @@ func TestConsumerProtocolGroup(t *testing.T) {
 	if g.State != "Stable" || g.ProtocolType != "consumer" || g.Protocol == "" || g.Members != 1 ||
 		!slices.Equal(g.Topics, []string{"orders"}) || g.Lag != 5 || g.MaxLag != 4 || g.Err != "" {
 		t.Errorf("group = %+v", g)
+	}
+}
+
+// TestGroupWithoutCommits: a group that has committed nothing is not caught
+// up: its lag is unknown (-1, null in JSON, "?" on screen) and it has no
+// status, however many polls see it.
+func TestGroupWithoutCommits(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		join func(c *kafkatest.Cluster, group string, topics ...string) *kgo.Client
+	}{
+		{"classic", (*kafkatest.Cluster).JoinGroup},
+		{"KIP-848", (*kafkatest.Cluster).JoinConsumerGroup},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := kafkatest.NewCluster(t)
+			c.CreateTopics(2, 3, "orders")
+			c.Produce("orders", 10)
+			tc.join(c, "idle", "orders")
+			s := newSource(t, c.Addrs())
+			for i := range 3 {
+				g := group(t, poll(t, s), "idle")
+				if g.State != "Stable" || g.Members != 1 || g.Err != "" {
+					t.Fatalf("poll %d: group = %+v", i+1, g)
+				}
+				if g.Lag != -1 || g.MaxLag != -1 || len(g.Partitions) != 0 || g.Status != sources.StatusUnknown || g.CatchUp != sources.CatchUpUnknown {
+					t.Errorf("poll %d: lag %d, max %d, partitions %v, status %q, catch-up %v: want the lag unknown and no status",
+						i+1, g.Lag, g.MaxLag, g.Partitions, g.Status, g.CatchUp)
+				}
+				if slices.ContainsFunc(g.Lags, func(l int64) bool { return l != -1 }) {
+					t.Errorf("poll %d: lag history %v, want only unknowns", i+1, g.Lags)
+				}
+				js, err := json.Marshal(g)
+				if err != nil || !strings.Contains(string(js), `"lag":null`) || !strings.Contains(string(js), `"status":null`) {
+					t.Errorf("poll %d: JSON %s (%v), want lag and status null", i+1, js, err)
+				}
+			}
+		})
 	}
 }
 

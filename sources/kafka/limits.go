@@ -124,7 +124,7 @@ func (s *Source) messageLimit(ctx context.Context, topic string, leader int32, f
 func (s *Source) describeLimit(ctx context.Context, topic string, leader int32) (messageLimit, error) {
 	rcs, err := s.adm.DescribeTopicConfigs(ctx, topic)
 	if err != nil {
-		return messageLimit{}, fmt.Errorf("describe configs of %s: %w", topic, err)
+		return messageLimit{}, s.byBroker(ctx, "describe configs of "+topic, err)
 	}
 	rc, err := rcs.On(topic, nil)
 	if err == nil {
@@ -183,13 +183,13 @@ func (s *Source) brokerConfig(ctx context.Context, id int32, key string) (string
 	if id < 0 {
 		bs, err := s.adm.ListBrokers(ctx)
 		if err != nil || len(bs) == 0 {
-			return "", fmt.Errorf("list brokers: %w", cmp.Or(err, errors.New("none")))
+			return "", fmt.Errorf("list brokers: %w", cmp.Or(s.connErr(ctx, anyBroker, err), errors.New("none")))
 		}
 		id = bs[0].NodeID
 	}
 	rcs, err := s.adm.DescribeBrokerConfigs(ctx, id)
 	if err != nil {
-		return "", fmt.Errorf("describe configs of broker %d: %w", id, err)
+		return "", s.byBroker(ctx, fmt.Sprintf("describe configs of broker %d", id), err)
 	}
 	rc, err := rcs.On(strconv.Itoa(int(id)), nil)
 	if err == nil {

@@ -55,8 +55,8 @@ func (ti topicInfo) anyLeader() int32 {
 
 // listPartitionOffsets lists the offset at timestamp (earliest, latest, or a
 // time in ms) of the given partitions in one request, which kgo splits per
-// leader. A partition that failed (its leader is down) is an error naming it;
-// for a time, -1 means no record is that recent.
+// leader. A partition that failed (its leader is down) is an error naming it
+// and its leader; for a time, -1 means no record is that recent.
 func (s *Source) listPartitionOffsets(ctx context.Context, topic string, parts []int32, timestamp int64) (map[int32]int64, error) {
 	req := kmsg.NewPtrListOffsetsRequest()
 	req.TimeoutMillis = int32(s.timeout.Milliseconds())
@@ -73,10 +73,11 @@ func (s *Source) listPartitionOffsets(ctx context.Context, topic string, parts [
 	failed := make(map[int32]error)
 	for _, sh := range s.cl.RequestSharded(ctx, req) {
 		if sh.Err != nil {
+			err := s.shardErr(ctx, sh.Meta, sh.Err)
 			if r, ok := sh.Req.(*kmsg.ListOffsetsRequest); ok {
 				for _, t := range r.Topics {
 					for _, p := range t.Partitions {
-						failed[p.Partition] = sh.Err
+						failed[p.Partition] = err
 					}
 				}
 			}

@@ -64,7 +64,7 @@ func (s *Source) listOffsetsAt(ctx context.Context, parts map[string][]int32, ti
 	}, func(error) bool { return true })
 	for _, sh := range shards {
 		if sh.Err != nil {
-			err := shardErr(sh.Meta, sh.Err)
+			err := s.shardErr(ctx, sh.Meta, sh.Err)
 			if r, ok := sh.Req.(*kmsg.ListOffsetsRequest); ok {
 				for _, t := range r.Topics {
 					for _, p := range t.Partitions {

@@ -34,8 +34,6 @@ type pollState struct {
 	missingSince map[int32]time.Time
 	// budget is how long the current poll may run, for "timed out after".
 	budget time.Duration
-	// closed explains connections closed before an answer.
-	closed *closedVerdicts
 	// introduced are the brokers kgo was last told about, by ID.
 	introduced []int32
 }
@@ -76,9 +74,6 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 	if s.state.hist == nil {
 		s.state.hist = newHistory(start)
 	}
-	if s.state.closed == nil {
-		s.state.closed = newClosedVerdicts(s.seeds)
-	}
 	s.state.settings.init()
 
 	meta, err := s.metadata(ctx)
@@ -87,7 +82,7 @@ func (s *Source) takeSnapshot(ctx context.Context) (*sources.KafkaSnapshot, erro
 	}
 
 	slices.SortFunc(meta.Brokers, func(a, b kmsg.MetadataResponseBroker) int { return cmp.Compare(a.NodeID, b.NodeID) })
-	s.state.closed.learn(meta.Brokers)
+	s.closed.learn(meta.Brokers)
 	gone := s.missing(meta, start)
 	missing := make(map[int32]bool, len(gone))
 	for _, b := range gone {
@@ -208,7 +203,7 @@ func (s *Source) metadata(ctx context.Context) (*kmsg.MetadataResponse, error) {
 			break
 		}
 	}
-	return nil, s.state.closed.explainSeeds(ctx, s.timedOut(ctx, err))
+	return nil, s.closed.explainSeeds(ctx, s.timedOut(ctx, err))
 }
 
 // introduce makes sure kgo knows every broker meta lists, so that requests
@@ -277,7 +272,7 @@ func (s *Source) timedOut(ctx context.Context, err error) error {
 // brokerErr is err from a request to broker id, reworded for a person: a
 // timeout as "timed out after", a closed connection as what it was.
 func (s *Source) brokerErr(ctx context.Context, id int32, err error) error {
-	return s.state.closed.explain(ctx, id, s.timedOut(ctx, err))
+	return s.connErr(ctx, brokerAt(id), s.timedOut(ctx, err))
 }
 
 // unreachable answers a poll in which no broker answered metadata: the
@@ -359,7 +354,7 @@ func (s *Source) probeAll(ctx context.Context, brokers []kmsg.MetadataResponseBr
 			continue
 		}
 		res.batchedFetch[brokers[i].NodeID] = maxVersion(versions[i], kmsg.OffsetFetch) >= 8
-		s.state.closed.plaintext(brokers[i].NodeID, time.Now())
+		s.closed.plaintext(brokers[i].NodeID, time.Now())
 	}
 	return res
 }
@@ -390,7 +385,7 @@ func (s *Source) probe(ctx context.Context, id int32) (*kmsg.ApiVersionsResponse
 		return nil, fmt.Errorf("no answer within %v", s.probeTimeout)
 	}
 	// Within the probe's time: a closed connection may be checked for TLS.
-	return nil, s.state.closed.explain(pctx, id, s.timedOut(ctx, err))
+	return nil, s.connErr(pctx, brokerAt(id), s.timedOut(ctx, err))
 }
 
 // brokerFailure is the failure kept for a broker in one poll.

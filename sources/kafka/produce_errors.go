@@ -21,6 +21,14 @@ func (s *Source) deliveryErr(ctx context.Context, topic string, leader int32, m 
 	case errors.Is(err, kerr.UnknownTopicOrPartition), errors.Is(err, kerr.UnknownTopicID):
 		return s.unknownTopic(ctx, topic)
 	}
+	// The partition's leader, when kgo knows it: its trouble, and its
+	// address for wording a closed connection.
+	at, leaderID := anyBroker, int32(-1)
+	if r.Partition >= 0 {
+		if id, _, lerr := prod.cl.PartitionLeader(topic, r.Partition); lerr == nil && id >= 0 {
+			at, leaderID = brokerAt(id), id
+		}
+	}
 	var text string
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -34,18 +42,16 @@ func (s *Source) deliveryErr(ctx context.Context, topic string, leader int32, m 
 	case errors.Is(err, kgo.ErrClientClosed):
 		return "not delivered: topicat is closing the connection"
 	default:
-		text = err.Error()
+		text = s.connErr(ctx, at, err).Error()
 	}
 	// A retry limit or timeout hides the cause; the leader's last error is it.
-	if r.Partition >= 0 {
-		if id, _, lerr := prod.cl.PartitionLeader(topic, r.Partition); lerr == nil && id >= 0 {
-			switch why := prod.trouble.ofBroker(id); {
-			case why == "":
-			case strings.HasSuffix(why, ": "+text): // the same error, now with its broker
-				text = fmt.Sprintf("the leader of partition %d, %s", r.Partition, why)
-			default:
-				text += fmt.Sprintf("; the leader of partition %d, %s", r.Partition, why)
-			}
+	if leaderID >= 0 {
+		switch why := prod.trouble.ofBroker(leaderID); {
+		case why == "":
+		case strings.HasSuffix(why, ": "+text): // the same error, now with its broker
+			text = fmt.Sprintf("the leader of partition %d, %s", r.Partition, why)
+		default:
+			text += fmt.Sprintf("; the leader of partition %d, %s", r.Partition, why)
 		}
 	}
 	return text

@@ -342,6 +342,8 @@ func TestProduceBrokerDown(t *testing.T) {
 		switch {
 		case onDown && !strings.Contains(d.Err, fmt.Sprintf("broker %d (", down)):
 			t.Errorf("partition %d on the down broker: %+v", p, d)
+		case onDown && (!strings.Contains(d.Err, "closed the connection") || strings.Contains(d.Err, "TLS")):
+			t.Errorf("partition %d on the down broker: %q, want a closed connection without a TLS hint", p, d.Err)
 		case !onDown && (d.Err != "" || d.Offset != 0):
 			t.Errorf("partition %d on a live broker: %+v", p, d)
 		}

@@ -43,7 +43,7 @@ func produceBackoff(tries int) time.Duration {
 // producer returns the cached producer client for key, creating it on first use.
 func (s *Source) producer(key producerKey) (*producer, error) {
 	return s.opened.producer(key, func() (*producer, error) {
-		tr := newTrouble()
+		tr := newTrouble(s.closed)
 		opts := append(slices.Clone(s.conn),
 			kgo.ProducerBatchCompression(codecOf(key.codec)),
 			kgo.RecordPartitioner(manualOr{auto: defaultPartitioner()}),

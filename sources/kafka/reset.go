@@ -59,6 +59,20 @@ func (s *Source) resetOffsets(ctx context.Context, r sources.ResetOffsets) sourc
 	if err != nil {
 		return failed("%v", err)
 	}
+	previewed := make(map[string]map[int32]sources.OffsetChange)
+	if r.Execute && r.Previewed != nil {
+		parts = make(map[string][]int32)
+		for _, ch := range r.Previewed {
+			if previewed[ch.Topic] == nil {
+				previewed[ch.Topic] = make(map[int32]sources.OffsetChange)
+			}
+			previewed[ch.Topic][ch.Partition] = ch
+			parts[ch.Topic] = append(parts[ch.Topic], ch.Partition)
+		}
+		for t := range parts {
+			slices.Sort(parts[t])
+		}
+	}
 	var (
 		wg                  sync.WaitGroup
 		lows, highs, atTime offsetTable
@@ -80,7 +94,13 @@ func (s *Source) resetOffsets(ctx context.Context, r sources.ResetOffsets) sourc
 			if !ok {
 				old = -1
 			}
-			ch, note := planReset(r, old, lows.get(t, p), highs.get(t, p), atTime.get(t, p))
+			var ch sources.OffsetChange
+			var note string
+			if pv, ok := previewed[t][p]; ok {
+				ch, note = planPreviewed(pv, old, lows.get(t, p), highs.get(t, p))
+			} else {
+				ch, note = planReset(r, old, lows.get(t, p), highs.get(t, p), atTime.get(t, p))
+			}
 			ch.Topic, ch.Partition, ch.Note = t, p, note
 			changes = append(changes, ch)
 			notes = append(notes, note)
@@ -214,6 +234,27 @@ func planReset(r sources.ResetOffsets, old int64, low, high, atTime listed) (ch 
 	return ch, note
 }
 
+// planPreviewed is a partition's move as the preview planned it, checked
+// against the group's offset and the log now.
+func planPreviewed(pv sources.OffsetChange, old int64, low, high listed) (sources.OffsetChange, string) {
+	if pv.Err != "" {
+		ch := sources.OffsetChange{Old: old, New: -1, End: -1, LagBefore: -1, LagAfter: -1, Err: "not previewed: " + pv.Err}
+		return ch, ""
+	}
+	ch, note := planReset(sources.ResetOffsets{To: sources.ResetOffset, N: pv.New}, old, low, high, listed{})
+	if ch.Err == "" && old != pv.Old {
+		ch.Err = fmt.Sprintf("the group's offset moved from %s to %s since the preview: preview again", offsetText(pv.Old), offsetText(old))
+	}
+	return ch, note
+}
+
+func offsetText(o int64) string {
+	if o < 0 {
+		return "none"
+	}
+	return fmt.Sprint(o)
+}
+
 // shift is old moved by n, saturating instead of overflowing.
 func shift(old, n int64) int64 {
 	switch {
@@ -256,7 +297,7 @@ func (s *Source) commitReset(ctx context.Context, group string, changes []source
 		r, ok := rs.Lookup(ch.Topic, ch.Partition)
 		switch {
 		case !ok && err != nil:
-			ch.Err = "commit: " + err.Error()
+			ch.Err = "commit: " + s.shardErrText(ctx, err)
 		case !ok:
 			ch.Err = "commit: missing from the answer"
 		case errors.Is(r.Err, kerr.UnknownMemberID), errors.Is(r.Err, kerr.IllegalGeneration), errors.Is(r.Err, kerr.RebalanceInProgress):

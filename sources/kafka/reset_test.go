@@ -220,3 +220,38 @@ func TestResetOffsetsKIP848(t *testing.T) {
 		t.Fatalf("Kafka has %v", got)
 	}
 }
+
+// TestResetOffsetsAppliesThePreview: an execute carrying its preview commits
+// the previewed offsets even after the log moved on, and refuses a partition
+// whose committed offset changed since the preview.
+func TestResetOffsetsAppliesThePreview(t *testing.T) {
+	c := resetCluster(t)
+	s := newSource(t, c.Addrs())
+	c.Commit("g", resetBase())
+
+	preview := do(t, s, sources.ResetOffsets{Group: "g", Partition: -1, To: sources.ResetLatest})
+	previewed, _ := preview.Data.([]sources.OffsetChange)
+	if preview.Err != "" || len(previewed) != 4 {
+		t.Fatalf("preview: %+v", preview)
+	}
+	c.Fill("other", 0, 3, nil)                                  // the end moves from 4 to 7
+	c.Commit("g", map[string]map[int32]int64{"orders": {1: 9}}) // someone commits orders/1 meanwhile
+
+	res := do(t, s, sources.ResetOffsets{Group: "g", Partition: -1, To: sources.ResetLatest, Execute: true, Previewed: previewed})
+	if res.Err != "" {
+		t.Fatalf("Err %q", res.Err)
+	}
+	want := map[string]map[int32]int64{"orders": {0: 10, 1: 9, 2: 10}, "other": {0: 4}}
+	if got := committedOffsets(t, c, "g"); !equalOffsets(got, want) {
+		t.Errorf("Kafka has %v, want %v (the previewed offsets, orders/1 left alone)", got, want)
+	}
+	for _, tr := range res.Targets {
+		wantErr := ""
+		if tr.Target == "orders/1" {
+			wantErr = "the group's offset moved from 8 to 9 since the preview: preview again"
+		}
+		if tr.Err != wantErr {
+			t.Errorf("%s: error %q, want %q", tr.Target, tr.Err, wantErr)
+		}
+	}
+}

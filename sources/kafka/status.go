@@ -61,7 +61,7 @@ func judgePartition(v partView) sources.GroupStatus {
 		return sources.StatusUnknown
 	}
 	for _, o := range v.polls {
-		if o.lag() == 0 {
+		if lagOf(o.committed, o.end) == 0 {
 			return sources.StatusOK // caught up within the window
 		}
 	}
@@ -152,38 +152,29 @@ func judgeGroupTrend(lags, commitLags []int64) sources.GroupStatus {
 	return sources.StatusUnknown // no opinion: the partitions decide
 }
 
-// statusRank orders statuses from no verdict to the worst.
-func statusRank(s sources.GroupStatus) int {
-	switch s {
-	case sources.StatusOK:
-		return 1
-	case sources.StatusWarn:
-		return 2
-	case sources.StatusRewind:
-		return 3
-	case sources.StatusStall:
-		return 4
-	case sources.StatusStop:
-		return 5
-	}
-	return 0
-}
-
 func worse(a, b sources.GroupStatus) sources.GroupStatus {
-	if statusRank(b) > statusRank(a) {
+	if b.Rank() > a.Rank() {
 		return b
 	}
 	return a
 }
 
-// rates sums a group's consume and produce rates over the window, partition
-// by partition, for its catch-up time.
+// rates sums how much faster a group consumes than its partitions grow, over
+// the window, partition by partition, for its catch-up time.
 type rates struct {
-	consumed, produced float64 // per second
+	// drained is that in messages: each partition's consumed minus produced,
+	// whole numbers, so that consuming exactly what is produced sums to 0.
+	// A difference of summed float rates left a rounding residue instead,
+	// which read as catching up in centuries.
+	drained int64
+	// net is that per second: each partition's drained over its time.
+	net float64
 	// lagFirst and lagLast are the lag at the first and last readings
 	// counted: whether the lag grew over the window.
 	lagFirst, lagLast int64
-	known             bool
+	// span is the longest time a partition was read over.
+	span  time.Duration
+	known bool
 }
 
 // add counts one partition's readings within the window, oldest first:
@@ -202,14 +193,16 @@ func (r *rates) add(polls []pollObs) {
 		return
 	}
 	a, b := polls[first], polls[last]
-	secs := b.at.sub(a.at).Seconds()
-	if secs <= 0 {
+	span := b.at.sub(a.at)
+	if span <= 0 {
 		return
 	}
-	r.consumed += float64(b.committed-a.committed) / secs
-	r.produced += float64(b.end-a.end) / secs
-	r.lagFirst += a.lag()
-	r.lagLast += b.lag()
+	drained := (b.committed - a.committed) - (b.end - a.end)
+	r.drained += drained
+	r.net += float64(drained) / span.Seconds()
+	r.span = max(r.span, span)
+	r.lagFirst += lagOf(a.committed, a.end)
+	r.lagLast += lagOf(b.committed, b.end)
 	r.known = true
 }
 
@@ -219,8 +212,14 @@ func (r *rates) add(polls []pollObs) {
 // how far the lag swings. A group that consumes in batches has a lag that
 // rises and falls, so the first and last readings, or a straight-line fit,
 // mislead; how low it falls back does not.
-func steadied(c time.Duration, lags []int64) time.Duration {
-	if c != sources.CatchUpNever && c != sources.CatchUpUnknown {
+//
+// An estimate longer than the window it was measured over (window) is an
+// extrapolation, and a net rate of a message or two extrapolates to years:
+// it too is keeping pace when its troughs fell by no more than that quarter
+// of the swing. A group really catching up lowers its lag by more than that.
+func steadied(c time.Duration, lags []int64, window time.Duration) time.Duration {
+	long := c > 0 && c > window
+	if c != sources.CatchUpNever && c != sources.CatchUpUnknown && !long {
 		return c
 	}
 	var known []int64
@@ -235,7 +234,13 @@ func steadied(c time.Duration, lags []int64) time.Duration {
 	half := len(known) / 2
 	early, late := slices.Min(known[:half]), slices.Min(known[half:])
 	swing := slices.Max(known) - slices.Min(known)
-	if slices.Min(known) == 0 || late-early <= max(1, swing/4) {
+	noise := max(1, swing/4)
+	switch {
+	case slices.Min(known) == 0:
+		return sources.CatchUpSteady
+	case long && early-late <= noise:
+		return sources.CatchUpSteady
+	case !long && late-early <= noise:
 		return sources.CatchUpSteady
 	}
 	return c
@@ -245,7 +250,8 @@ func steadied(c time.Duration, lags []int64) time.Duration {
 // lag; CatchUpNever when consuming is no faster than producing and the lag
 // grew over the window; CatchUpUnknown when the lag is unknown, no partition
 // was read at two polls, or the group keeps pace with a steady lag (no
-// faster, but not falling behind: there is nothing to estimate).
+// faster, but not falling behind: there is nothing to estimate). Faster
+// means in whole messages over the window, and per second.
 func (r rates) catchUp(lag int64) time.Duration {
 	switch {
 	case lag == 0:
@@ -253,14 +259,14 @@ func (r rates) catchUp(lag int64) time.Duration {
 	case lag < 0 || !r.known:
 		return sources.CatchUpUnknown
 	}
-	net := r.consumed - r.produced
+	faster := r.drained > 0 && r.net > 0
 	switch {
-	case net <= 0 && r.lagLast > r.lagFirst:
+	case !faster && r.lagLast > r.lagFirst:
 		return sources.CatchUpNever
-	case net <= 0:
+	case !faster:
 		return sources.CatchUpUnknown
 	}
-	secs := float64(lag) / net
+	secs := float64(lag) / r.net
 	if secs >= float64(math.MaxInt64)/float64(time.Second) {
 		return time.Duration(math.MaxInt64) // centuries: no overflow into a negative
 	}

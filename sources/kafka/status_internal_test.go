@@ -38,7 +38,7 @@ func commitsOf(polls []pollObs) []commitObs {
 	var out []commitObs
 	for i := 1; i < len(polls); i++ {
 		if polls[i].committed != polls[i-1].committed {
-			out = append(out, commitObs{at: polls[i].at, lag: polls[i].lag()})
+			out = append(out, commitObs{at: polls[i].at, lag: lagOf(polls[i].committed, polls[i].end)})
 		}
 	}
 	if len(out) > historyLen {
@@ -163,6 +163,13 @@ func TestCatchUp(t *testing.T) {
 		{"two partitions add up", 100, [][]pollObs{steps(3, 0, 10, 100, 5), steps(3, 0, 10, 100, 5)}, 20 * time.Second},
 		{"falling behind", 100, [][]pollObs{steps(3, 0, 5, 100, 10)}, sources.CatchUpNever},
 		{"keeping pace with a steady lag: nothing to estimate", 100, [][]pollObs{steps(3, 0, 5, 100, 5)}, sources.CatchUpUnknown},
+		// 0.1 + 0.2 consumed and 0.3 produced per second: float sums differ
+		// by a rounding residue; whole messages (1 + 2 − 3) do not.
+		{"keeping pace over partitions consumed unevenly", 100, [][]pollObs{
+			{{at: at(0), committed: 0, end: 100}, {at: at(10 * time.Second), committed: 1, end: 100}},
+			{{at: at(0), committed: 0, end: 100}, {at: at(10 * time.Second), committed: 2, end: 100}},
+			{{at: at(0), committed: 0, end: 100}, {at: at(10 * time.Second), committed: 0, end: 103}},
+		}, sources.CatchUpUnknown},
 		{"barely faster: a long time, not an overflow", 1 << 40, [][]pollObs{{
 			{at: at(0), committed: 0, end: 100},
 			{at: at(1000 * time.Hour), committed: 101, end: 200},
@@ -224,6 +231,7 @@ func TestPartHistory(t *testing.T) {
 }
 
 func TestSteadied(t *testing.T) {
+	const window = 18 * time.Second // the rates' measure: ten polls 2s apart
 	for _, tc := range []struct {
 		name string
 		in   time.Duration
@@ -237,10 +245,159 @@ func TestSteadied(t *testing.T) {
 		{"a large lag that keeps growing", sources.CatchUpUnknown, []int64{900, 870, 950, 940, 1000, 980, 1040, 1030, 1103, 1090}, sources.CatchUpUnknown},
 		{"growing", sources.CatchUpNever, []int64{600, 650, 700, 760, 810, 870, 920, 980, 1030, 1095}, sources.CatchUpNever},
 		{"too few polls", sources.CatchUpUnknown, []int64{5, 0}, sources.CatchUpUnknown},
-		{"an estimate stays", 4 * time.Second, []int64{35, 0, 30}, 4 * time.Second},
+		{"an estimate within the window stays", 4 * time.Second, []int64{35, 0, 30}, 4 * time.Second},
+		{"an estimate within the window stays, whatever the lags", 4 * time.Second, []int64{30, 31, 30, 31, 30, 31}, 4 * time.Second},
+		{"a long estimate on a lag that holds: keeps pace", 400 * 24 * time.Hour, []int64{1000, 1003, 999, 1002, 1000, 1001, 999, 1002, 1000, 999}, sources.CatchUpSteady},
+		{"a centuries estimate on a sawtooth that holds: keeps pace", time.Duration(math.MaxInt64), []int64{30, 5, 32, 6, 28, 4, 33, 5, 30, 6}, sources.CatchUpSteady},
+		{"a long estimate on a lag that falls: it stays", time.Hour, []int64{9000, 8800, 8600, 8400, 8200, 8000, 7800, 7600, 7400, 7200}, time.Hour},
+		{"a long estimate, too few polls to judge: it stays", time.Hour, []int64{9000, 9000}, time.Hour},
 	} {
-		if got := steadied(tc.in, tc.lags); got != tc.want {
+		if got := steadied(tc.in, tc.lags, window); got != tc.want {
 			t.Errorf("%s: steadied = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestCatchUpKeepsPace: a group that consumes exactly what is produced,
+// poll after poll, keeps pace: it never gets an estimate, let alone one in
+// centuries, whatever the spread of the work over its partitions and the
+// poll intervals. The polls go through the source's own group building.
+func TestCatchUpKeepsPace(t *testing.T) {
+	// jitter makes poll intervals irregular (but repeatable): 2s ± up to 0.5s.
+	jitter := func(i int) time.Duration {
+		return 2*time.Second + time.Duration((i*7919)%1000-500)*time.Millisecond
+	}
+	for _, tc := range []struct {
+		name string
+		// produced is how many messages each partition gets at poll i.
+		produced func(i, p int) int64
+		// consume takes a poll's total from the partitions' lags.
+		consume func(i int, lags []int64, total int64) []int64
+	}{
+		{
+			"each partition consumed as produced",
+			func(_, p int) int64 { return int64(3 + 4*p) },
+			func(_ int, _ []int64, _ int64) []int64 { return nil }, // nil: as produced
+		},
+		{
+			"partitions drained in turn",
+			func(_, p int) int64 { return int64(3 + 4*p) },
+			func(i int, lags []int64, total int64) []int64 {
+				out := make([]int64, len(lags))
+				for k := range lags {
+					p := (i + k) % len(lags)
+					out[p] = min(lags[p], total)
+					total -= out[p]
+				}
+				out[i%len(lags)] += total // what is left: from the first
+				return out
+			},
+		},
+		{
+			"uneven bursts",
+			func(i, p int) int64 { return int64((i*31+p*17)%23 + 1) },
+			func(i int, lags []int64, total int64) []int64 {
+				out := make([]int64, len(lags))
+				for p := range lags {
+					out[p] = min(lags[p], total/2)
+					total -= out[p]
+				}
+				for p := range lags {
+					take := min(lags[p]-out[p], total)
+					out[p] += take
+					total -= take
+				}
+				out[i%len(lags)] += total
+				return out
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const parts = 3
+			base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			s := &Source{}
+			s.state.hist = newHistory(base)
+			ends := make([]int64, parts)
+			committed := make([]int64, parts)
+			for p := range parts { // a backlog, so there is a lag to catch up
+				ends[p] = 100
+			}
+			now := base
+			for i := range 400 { // many windows
+				var total int64
+				for p := range parts {
+					n := tc.produced(i, p)
+					ends[p] += n
+					total += n
+				}
+				lags := make([]int64, parts)
+				for p := range parts {
+					lags[p] = ends[p] - committed[p]
+				}
+				took := tc.consume(i, lags, total)
+				for p := range parts {
+					if took == nil {
+						committed[p] += tc.produced(i, p)
+					} else {
+						committed[p] += took[p]
+					}
+				}
+				now = now.Add(jitter(i))
+				g := pollGroup(t, s, now, uint64(i+1), committed, ends)
+				switch {
+				case g.CatchUp >= 0 && g.Lag > 0:
+					t.Fatalf("poll %d: lag %d, catch-up %v: an estimate for a group that keeps pace (lags %v)", i+1, g.Lag, g.CatchUp, g.Lags)
+				case i >= historyLen && g.CatchUp != sources.CatchUpSteady:
+					t.Fatalf("poll %d: catch-up %v, want it to keep pace (lags %v)", i+1, g.CatchUp, g.Lags)
+				}
+			}
+		})
+	}
+}
+
+// pollGroup builds group "g" of one poll at now, as a poll does, from its
+// committed offsets and ends on topic "orders", partition by index.
+func pollGroup(t *testing.T, s *Source, now time.Time, seq uint64, committed, ends []int64) sources.Group {
+	t.Helper()
+	s.state.seq = seq
+	marks := make([]mark, len(ends))
+	var offsets []committedOffset
+	for p := range ends {
+		marks[p] = mark{offset: ends[p]}
+		offsets = append(offsets, committedOffset{topic: "orders", partition: int32(p), offset: committed[p]})
+	}
+	gs := s.groups(groupsBuild{
+		read: groupsResult{
+			listed:  map[string]listedGroup{"g": {state: "Empty"}},
+			fetched: map[string]fetchedOffsets{"g": {offsets: offsets}},
+		},
+		ends: polledOffsets{"orders": marks},
+		now:  now,
+		seq:  seq,
+	})
+	s.state.prev = &sources.KafkaSnapshot{Groups: gs, Meta: sources.Meta{Taken: now}}
+	if len(gs) != 1 {
+		t.Fatalf("groups %+v", gs)
+	}
+	return gs[0]
+}
+
+// TestLagOf: the one definition of a partition's lag, which the poll, the
+// history, the group page and the reset preview all use.
+func TestLagOf(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		committed, end int64
+		want           int64
+	}{
+		{"behind", 3, 10, 7},
+		{"caught up", 10, 10, 0},
+		{"committed past the end: caught up", 12, 10, 0},
+		{"nothing committed", -1, 10, -1},
+		{"end unknown", 3, -1, -1},
+	} {
+		if got := lagOf(tc.committed, tc.end); got != tc.want {
+			t.Errorf("%s: lagOf(%d, %d) = %d, want %d", tc.name, tc.committed, tc.end, got, tc.want)
 		}
 	}
 }

@@ -83,7 +83,7 @@ func (s *Source) openStream(plan tailPlan, spec sources.TailSpec) (*stream, erro
 		topic:   plan.topic,
 		topicID: plan.topicID,
 		bounded: spec.Range.HasEnd,
-		trouble: newTrouble(),
+		trouble: newTrouble(s.closed),
 		closed:  make(chan struct{}),
 		parts:   make(map[int32]*partRead, len(plan.parts)),
 	}
@@ -298,7 +298,7 @@ func (st *stream) fetchErr(ctx context.Context, partition int32, err error) {
 	case kerr.IsRetriable(err):
 		st.trouble.set(partitionKey(partition), fmt.Sprintf("partition %d: %v", partition, err))
 	default:
-		st.fatal = fmt.Errorf("read %s partition %d: %w", st.topic, partition, err)
+		st.fatal = fmt.Errorf("read %s partition %d: %w", st.topic, partition, st.src.connErr(ctx, anyBroker, err))
 	}
 }
 

@@ -53,6 +53,9 @@ func TestTailRidesOutBrokerDown(t *testing.T) {
 	if p := st.Problem(); !strings.HasSuffix(p, "retrying") {
 		t.Errorf("Problem() = %q, want it to say it is retrying", p)
 	}
+	if p := st.Problem(); !strings.Contains(p, "closed the connection") || strings.Contains(p, "TLS") {
+		t.Errorf("Problem() = %q, want a closed connection without a TLS hint", p)
+	}
 	for _, p := range onLive {
 		c.Fill("orders", p, 3, nil)
 	}

@@ -12,12 +12,19 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// A time-lag fetch reads a little of each partition: Kafka returns at least
-// the first batch at the offset whatever the limits (KIP-74), so these only
-// keep a busy partition from sending more than that.
+// A time-lag fetch reads a little of each partition. Kafka guarantees only
+// the first partition of a Fetch its first batch beyond these limits
+// (KIP-74): with batches over timeLagPartitionBytes, or more partitions than
+// timeLagFetchBytes holds, the others come back empty. Those are asked again,
+// in fetches of their own, until each has its record; every round answers at
+// least the first partition of each fetch, so it ends.
 const (
 	timeLagFetchBytes     = 1 << 20
 	timeLagPartitionBytes = 64 << 10
+	// timeLagFetches is how many fetches a leader gets at once: each round
+	// answers at least that many partitions, and holds at most that many
+	// answers of timeLagFetchBytes (or of one batch larger than that).
+	timeLagFetches = 4
 )
 
 // lagAsk is a partition whose next unread record's time is wanted: the
@@ -28,19 +35,28 @@ type lagAsk struct {
 	offset    int64
 }
 
-// recordTimes returns the timestamp of the record at each ask's offset (the
-// first record at or after it, should compaction have removed it), from the
-// Source's cache or from one small fetch per leader, sent at once. Fetched
-// times are cached until the group's offset moves.
-func (s *Source) recordTimes(ctx context.Context, group string, asks []lagAsk, meta topicsMeta) (map[lagAsk]time.Time, map[lagAsk]error) {
+// lagFound is what reading at a committed offset found: the time of the
+// record there (the first at or after it), or that only control records
+// (transaction markers) lie between it and the end, so that the group has
+// read every record there is.
+type lagFound struct {
+	at       time.Time
+	caughtUp bool
+}
+
+// recordTimes returns what is at each ask's offset, from the Source's cache
+// or from small fetches to each leader, the leaders at once. Fetched times
+// are cached until the group's offset moves; being caught up is not (a
+// record may come next).
+func (s *Source) recordTimes(ctx context.Context, group string, asks []lagAsk, meta topicsMeta) (map[lagAsk]lagFound, map[lagAsk]error) {
 	cache := s.timeLags()
-	times := make(map[lagAsk]time.Time, len(asks))
+	found := make(map[lagAsk]lagFound, len(asks))
 	errs := make(map[lagAsk]error)
 	byLeader := make(map[int32][]lagAsk)
 	for _, a := range asks {
 		ti := meta.topics[a.topic]
 		if at, ok := cache.get(lagKey{group, a.topic, a.partition}, a.offset, ti.id); ok {
-			times[a] = at
+			found[a] = lagFound{at: at}
 			continue
 		}
 		if leader, ok := ti.leaders[a.partition]; ok && leader >= 0 {
@@ -58,9 +74,11 @@ func (s *Source) recordTimes(ctx context.Context, group string, asks []lagAsk, m
 			got, failed := s.fetchRecordTimes(ctx, leader, as, meta)
 			mu.Lock()
 			defer mu.Unlock()
-			for a, at := range got {
-				times[a] = at
-				cache.put(lagKey{group, a.topic, a.partition}, a.offset, meta.topics[a.topic].id, at)
+			for a, f := range got {
+				found[a] = f
+				if !f.caughtUp {
+					cache.put(lagKey{group, a.topic, a.partition}, a.offset, meta.topics[a.topic].id, f.at)
+				}
 			}
 			for a, err := range failed {
 				errs[a] = err
@@ -68,49 +86,124 @@ func (s *Source) recordTimes(ctx context.Context, group string, asks []lagAsk, m
 		})
 	}
 	wg.Wait()
-	return times, errs
+	return found, errs
 }
 
-// fetchRecordTimes asks one leader, in one Fetch, for the first record at or
-// after each ask's offset and returns the records' timestamps.
-func (s *Source) fetchRecordTimes(ctx context.Context, leader int32, asks []lagAsk, meta topicsMeta) (map[lagAsk]time.Time, map[lagAsk]error) {
-	times := make(map[lagAsk]time.Time, len(asks))
+// askRead is one ask being read: from is where the next fetch reads, its
+// offset at first, then past the control records read so far.
+type askRead struct {
+	lagAsk
+	from int64
+}
+
+// lagStep is what one fetch said of one ask.
+type lagStep struct {
+	found lagFound
+	done  bool  // found holds the answer
+	from  int64 // where to read next; moved past control records
+	err   error
+}
+
+// fetchRecordTimes asks one leader for the first record at or after each
+// ask's offset, in rounds of at most timeLagFetches fetches at once, until
+// every ask has its answer or an error, or a round answers nothing more.
+func (s *Source) fetchRecordTimes(ctx context.Context, leader int32, asks []lagAsk, meta topicsMeta) (map[lagAsk]lagFound, map[lagAsk]error) {
+	found := make(map[lagAsk]lagFound, len(asks))
 	errs := make(map[lagAsk]error)
+	pending := make([]askRead, len(asks))
+	for i, a := range asks {
+		pending[i] = askRead{lagAsk: a, from: a.offset}
+	}
+	for len(pending) > 0 && ctx.Err() == nil {
+		chunks := split(pending, timeLagFetches)
+		steps := make([][]lagStep, len(chunks))
+		var wg sync.WaitGroup
+		for i, chunk := range chunks {
+			wg.Go(func() { steps[i] = s.fetchRound(ctx, leader, chunk, meta) })
+		}
+		wg.Wait()
+		var next []askRead
+		progress := false
+		for i, chunk := range chunks {
+			for j, r := range chunk {
+				st := steps[i][j]
+				switch {
+				case st.err != nil:
+					errs[r.lagAsk] = st.err
+				case st.done:
+					found[r.lagAsk] = st.found
+				default:
+					progress = progress || st.from > r.from
+					r.from = st.from
+					next = append(next, r)
+					continue
+				}
+				progress = true
+			}
+		}
+		if !progress {
+			for _, r := range next {
+				errs[r.lagAsk] = fmt.Errorf("no record at offset %d in what leader broker %d sent", r.from, leader)
+			}
+			return found, errs
+		}
+		pending = next
+	}
+	for _, r := range pending {
+		errs[r.lagAsk] = fmt.Errorf("fetch from leader broker %d: %w", leader, ctx.Err())
+	}
+	return found, errs
+}
+
+// split cuts rs into at most n runs of about the same length.
+func split(rs []askRead, n int) [][]askRead {
+	n = min(n, len(rs))
+	out := make([][]askRead, 0, n)
+	for i := range n {
+		out = append(out, rs[i*len(rs)/n:(i+1)*len(rs)/n])
+	}
+	return out
+}
+
+// fetchRound sends one Fetch for reads to the leader and says, per read, in
+// order, what it found.
+func (s *Source) fetchRound(ctx context.Context, leader int32, reads []askRead, meta topicsMeta) []lagStep {
+	steps := make([]lagStep, len(reads))
 	req := kmsg.NewPtrFetchRequest()
 	req.MaxWaitMillis = 0 // what is there now; never wait for more
 	req.MaxBytes = timeLagFetchBytes
-	want := make(map[string]map[int32]lagAsk)
+	want := make(map[string]map[int32]int) // → index in reads
 	index := make(map[string]int)
-	for _, a := range asks {
-		i, ok := index[a.topic]
+	for k, r := range reads {
+		steps[k].from = r.from
+		i, ok := index[r.topic]
 		if !ok {
 			i = len(req.Topics)
-			index[a.topic] = i
+			index[r.topic] = i
 			rt := kmsg.NewFetchRequestTopic()
-			rt.Topic = a.topic
-			rt.TopicID = meta.topics[a.topic].id // Fetch v13+ names topics by ID
+			rt.Topic = r.topic
+			rt.TopicID = meta.topics[r.topic].id // Fetch v13+ names topics by ID
 			req.Topics = append(req.Topics, rt)
-			want[a.topic] = make(map[int32]lagAsk)
+			want[r.topic] = make(map[int32]int)
 		}
 		rp := kmsg.NewFetchRequestTopicPartition()
-		rp.Partition = a.partition
-		rp.FetchOffset = a.offset
+		rp.Partition = r.partition
+		rp.FetchOffset = r.from
 		rp.PartitionMaxBytes = timeLagPartitionBytes
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, rp)
-		want[a.topic][a.partition] = a
-	}
-	failAll := func(err error) (map[lagAsk]time.Time, map[lagAsk]error) {
-		for _, a := range asks {
-			errs[a] = err
-		}
-		return times, errs
+		want[r.topic][r.partition] = k
 	}
 	resp, err := req.RequestWith(ctx, s.cl.Broker(int(leader)))
-	if err == nil {
+	if err != nil {
+		err = s.connErr(ctx, brokerAt(leader), err)
+	} else {
 		err = kerr.ErrorForCode(resp.ErrorCode)
 	}
 	if err != nil {
-		return failAll(fmt.Errorf("fetch from leader broker %d: %w", leader, err))
+		for k := range steps {
+			steps[k].err = fmt.Errorf("fetch from leader broker %d: %w", leader, err)
+		}
+		return steps
 	}
 	dec := kgo.DefaultDecompressor()
 	for _, t := range resp.Topics {
@@ -120,31 +213,34 @@ func (s *Source) fetchRecordTimes(ctx context.Context, leader int32, asks []lagA
 		}
 		for i := range t.Partitions {
 			rp := &t.Partitions[i]
-			a, ok := want[topic][rp.Partition]
+			k, ok := want[topic][rp.Partition]
 			if !ok {
 				continue
 			}
-			fp, _ := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{Topic: topic, Partition: rp.Partition, Offset: a.offset}, rp, dec, nil)
-			if fp.Err != nil {
-				errs[a] = fmt.Errorf("fetch from leader broker %d: %w", leader, fp.Err)
-				continue
-			}
-			found := false
-			for _, r := range fp.Records {
-				if r.Offset >= a.offset {
-					times[a], found = r.Timestamp, true
-					break
-				}
-			}
-			if !found {
-				errs[a] = fmt.Errorf("no record at offset %d in what leader broker %d sent", a.offset, leader)
-			}
+			steps[k] = readStep(leader, reads[k], rp, dec)
 		}
 	}
-	for _, a := range asks {
-		if _, ok := times[a]; !ok && errs[a] == nil {
-			errs[a] = fmt.Errorf("fetch from leader broker %d: partition missing from the answer", leader)
+	// A partition missing from the answer (the fetch was full) keeps its
+	// place for the next round.
+	return steps
+}
+
+// readStep reads one partition's answer: the first record at or after the
+// read's offset, or how far control records took it; at or past the high
+// watermark with no record, the group has read everything there is.
+func readStep(leader int32, r askRead, rp *kmsg.FetchResponseTopicPartition, dec kgo.Decompressor) lagStep {
+	fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{Topic: r.topic, Partition: r.partition, Offset: r.from}, rp, dec, nil)
+	if fp.Err != nil {
+		return lagStep{err: fmt.Errorf("fetch from leader broker %d: %w", leader, fp.Err)}
+	}
+	for _, rec := range fp.Records { // control records are left out
+		if rec.Offset >= r.from {
+			return lagStep{found: lagFound{at: rec.Timestamp}, done: true}
 		}
 	}
-	return times, errs
+	from := max(next, r.from)
+	if from >= rp.HighWatermark {
+		return lagStep{found: lagFound{caughtUp: true}, done: true}
+	}
+	return lagStep{from: from}
 }

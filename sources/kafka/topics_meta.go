@@ -43,8 +43,9 @@ func (s *Source) lookupTopics(ctx context.Context, names []string) (topicsMeta, 
 		}
 	}
 	if err != nil {
-		return topicsMeta{}, fmt.Errorf("metadata: %w", err)
+		return topicsMeta{}, fmt.Errorf("metadata: %w", s.connErr(ctx, anyBroker, err))
 	}
+	s.closed.learn(resp.Brokers)
 	m := topicsMeta{
 		topics: make(map[string]topicInfo, len(resp.Topics)),
 		names:  make(map[[16]byte]string, len(resp.Topics)),

@@ -23,11 +23,13 @@ const troubleTTL = 15 * time.Second
 // itself (kgo does, for fetches and produces), so that a stream or a producer
 // can say what it is riding out. It is a kgo hook: every connection attempt
 // and every request reports to it, and a broker's entry is cleared as soon
-// as that broker answers again.
+// as that broker answers again. Errors are worded as everywhere else (see
+// connErr), without waiting: a hook must be quick.
 type trouble struct {
 	mu      sync.Mutex
 	entries map[string]troubleEntry
 	now     func() time.Time
+	closed  *closedVerdicts // nil: errors as kgo words them
 }
 
 type troubleEntry struct {
@@ -35,8 +37,8 @@ type troubleEntry struct {
 	at   time.Time
 }
 
-func newTrouble() *trouble {
-	return &trouble{entries: make(map[string]troubleEntry), now: time.Now}
+func newTrouble(closed *closedVerdicts) *trouble {
+	return &trouble{entries: make(map[string]troubleEntry), now: time.Now, closed: closed}
 }
 
 var (
@@ -75,7 +77,7 @@ func (t *trouble) brokerFailed(meta kgo.BrokerMetadata, err error) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, kgo.ErrClientClosed) || errors.Is(err, net.ErrClosed) {
 		return
 	}
-	t.set(brokerKey(meta), brokerName(meta)+": "+err.Error())
+	t.set(brokerKey(meta), brokerName(meta)+": "+t.closed.explainNow(meta, err).Error())
 }
 
 // set records trouble under key, replacing what was there.

@@ -14,7 +14,7 @@ import (
 
 func TestTrouble(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tr := newTrouble()
+	tr := newTrouble(nil)
 	tr.now = func() time.Time { return now }
 	b1 := kgo.BrokerMetadata{NodeID: 1, Host: "10.0.0.1", Port: 9092}
 	b2 := kgo.BrokerMetadata{NodeID: 2, Host: "10.0.0.2", Port: 9092}

@@ -9,6 +9,7 @@ package actions
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,8 +24,9 @@ import (
 )
 
 // For returns the action keys of a view's selected row: key is the row's
-// Key, arg the view's argument ("" or the page's subject).
-func For(host screen.Host, v *views.View, arg, key string) []screen.Binding {
+// Key, arg the view's argument ("" or the page's subject), detail the page's
+// Fetch answer (nil off a page or before it came).
+func For(host screen.Host, v *views.View, detail any, arg, key string) []screen.Binding {
 	if v.System != sources.Kafka {
 		return nil
 	}
@@ -44,9 +46,7 @@ func For(host screen.Host, v *views.View, arg, key string) []screen.Binding {
 			{Keys: []string{"ctrl+x"}, Help: "delete records before an offset", Mutating: true, Disabled: none, Run: func() tea.Cmd { return DeleteRecords(host, arg, key) }},
 		}
 	case v.Name == "configs" && v.Owner == "topic":
-		return []screen.Binding{
-			{Keys: []string{"e"}, Help: "edit this config", Footer: true, Mutating: true, Disabled: none, Run: func() tea.Cmd { return EditConfig(host, arg, key) }},
-		}
+		return configKeys(host, arg, findConfig(detail, key))
 	case v.Name == "groups" && v.Owner == "":
 		return groupKeys(host, key, "", -1, none)
 	case v.Name == "groups" && v.Owner == "topic": // a topic's readers
@@ -79,25 +79,13 @@ func groupKeys(host screen.Host, group, topic string, partition int32, none stri
 func snapshot(host screen.Host) *sources.KafkaSnapshot { return host.Data().Kafka }
 
 func findTopic(host screen.Host, name string) *sources.Topic {
-	if s := snapshot(host); s != nil {
-		for i := range s.Topics {
-			if s.Topics[i].Name == name {
-				return &s.Topics[i]
-			}
-		}
-	}
-	return nil
+	_, t, _ := views.FindTopic(host.Data(), name)
+	return t
 }
 
 func findGroup(host screen.Host, id string) *sources.Group {
-	if s := snapshot(host); s != nil {
-		for i := range s.Groups {
-			if s.Groups[i].ID == id {
-				return &s.Groups[i]
-			}
-		}
-	}
-	return nil
+	g, _ := views.FindGroup(host.Data(), id)
+	return g
 }
 
 // liveBrokers is how many brokers answered the last poll, -1 before one.
@@ -147,11 +135,11 @@ func CreateTopic(host screen.Host) tea.Cmd {
 			if v[0] == "" {
 				return "", nil, fmt.Errorf("give the topic a name")
 			}
-			parts, err := positive(v[1], "partitions")
+			parts, err := positive(v[1], "partitions", math.MaxInt32)
 			if err != nil {
 				return "", nil, err
 			}
-			rf, err := positive(v[2], "replication factor")
+			rf, err := positive(v[2], "replication factor", math.MaxInt16)
 			if err != nil {
 				return "", nil, err
 			}
@@ -188,7 +176,7 @@ func AlterTopic(host screen.Host, name string) tea.Cmd {
 		Submit: func(v []string) (sources.System, sources.Body, error) {
 			a := sources.AlterTopic{Topic: name}
 			if v[0] != "" {
-				n, err := positive(v[0], "partitions")
+				n, err := positive(v[0], "partitions", math.MaxInt32)
 				if err != nil {
 					return "", nil, err
 				}
@@ -218,18 +206,71 @@ func AlterTopic(host screen.Host, name string) tea.Cmd {
 	}))
 }
 
-// EditConfig asks for a new value of one of a topic's configs.
-func EditConfig(host screen.Host, topic, name string) tea.Cmd {
-	return host.Open(dialog.NewPrompt(host, "Set "+name+" of topic "+topic, "enter applies; empty returns it to its default; esc cancels", "",
-		func(value string) (tea.Cmd, error) {
-			a := sources.AlterTopic{Topic: topic}
-			if value == "" {
-				a.DeleteConfigs = []string{name}
-			} else {
-				a.SetConfigs = map[string]string{name: value}
+// configKeys edit a topic's config and return it to its default.
+func configKeys(host screen.Host, topic string, c *sources.Config) []screen.Binding {
+	edit, reset := "no row is selected", "no row is selected"
+	if c != nil {
+		edit, reset = "", ""
+		if c.ReadOnly {
+			edit, reset = "Kafka does not let "+c.Name+" be changed", "Kafka does not let "+c.Name+" be changed"
+		}
+		if reset == "" && c.Source != "topic" {
+			reset = "the topic does not set " + c.Name + ": it has the " + c.Source + " value"
+		}
+	}
+	return []screen.Binding{
+		{Keys: []string{"e"}, Help: "edit this config", Footer: true, Mutating: true, Disabled: edit, Run: func() tea.Cmd { return EditConfig(host, topic, *c) }},
+		{Keys: []string{"ctrl+x"}, Help: "return this config to its default", Mutating: true, Disabled: reset, Run: func() tea.Cmd { return ResetConfig(host, topic, *c) }},
+	}
+}
+
+func findConfig(detail any, name string) *sources.Config {
+	if d, ok := detail.(*sources.TopicDetail); ok {
+		for i := range d.Configs {
+			if d.Configs[i].Name == name {
+				return &d.Configs[i]
 			}
-			return request(host, a), nil
+		}
+	}
+	return nil
+}
+
+// EditConfig asks for a new value of one of a topic's configs, starting
+// from the one it has.
+func EditConfig(host screen.Host, topic string, c sources.Config) tea.Cmd {
+	hint := "enter applies; esc cancels"
+	if c.Sensitive {
+		hint = "a secret: Kafka does not send its value; " + hint
+	}
+	return host.Open(dialog.NewPrompt(host, "Set "+c.Name+" of topic "+topic, hint, c.Value,
+		func(value string) (tea.Cmd, error) {
+			value = strings.TrimSpace(value)
+			switch {
+			case value == "":
+				return nil, fmt.Errorf("want a value; ctrl+x on the config returns it to its default")
+			case value == c.Value && !c.Sensitive:
+				return nil, fmt.Errorf("%s is already %s: esc leaves it so", c.Name, value)
+			}
+			return request(host, sources.AlterTopic{Topic: topic, SetConfigs: map[string]string{c.Name: value}}), nil
 		}))
+}
+
+// ResetConfig asks for the config's name and deletes the topic's override.
+func ResetConfig(host screen.Host, topic string, c sources.Config) tea.Cmd {
+	what := []string{fmt.Sprintf("Removes the topic's own %s (%s): it takes the broker's or the built-in default.", c.Name, orSecret(c))}
+	if strings.HasPrefix(c.Name, "retention.") || c.Name == "cleanup.policy" {
+		what = append(what, "Where the default keeps less, Kafka deletes the older messages at once.")
+	}
+	return host.Open(dialog.NewConfirm(host, "Return "+c.Name+" of topic "+topic+" to its default", what, c.Name, func() tea.Cmd {
+		return request(host, sources.AlterTopic{Topic: topic, DeleteConfigs: []string{c.Name}})
+	}))
+}
+
+func orSecret(c sources.Config) string {
+	if c.Sensitive {
+		return "a secret"
+	}
+	return c.Value
 }
 
 // DeleteTopic asks for the topic's name and deletes it.
@@ -309,9 +350,11 @@ func ResetOffsets(host screen.Host, group, topic string, partition int32) tea.Cm
 	}
 	// What was previewed, and from which field values: ctrl+e applies
 	// exactly that, and only while the fields still say the same.
-	var previewed *sources.ResetOffsets
-	var previewedFrom []string
-	var form *dialog.Form
+	var (
+		previewed     *sources.ResetOffsets
+		previewedFrom []string
+		form          *dialog.Form
+	)
 	parse := func(v []string) (sources.ResetOffsets, error) {
 		r := sources.ResetOffsets{Group: group, Topic: v[0], Partition: -1}
 		if v[1] != "" {
@@ -353,7 +396,8 @@ func ResetOffsets(host screen.Host, group, topic string, partition int32) tea.Cm
 			if r.Execute {
 				return []string{fmt.Sprintf("✔ reset the offsets of group %s in %d partitions", group, len(changes(res)))}, false, true
 			}
-			previewed, previewedFrom = &r, form.Values()
+			r.Previewed = changes(res)
+			previewed, previewedFrom = &r, form.Sent()
 			return append(previewLines(changes(res)), "ctrl+e applies this; changing a field asks for a new preview"), false, false
 		},
 		Extra: func(f *dialog.Form) []screen.Binding {
@@ -366,7 +410,7 @@ func ResetOffsets(host screen.Host, group, topic string, partition int32) tea.Cm
 					r := *previewed
 					r.Execute = true
 					return host.Open(dialog.NewConfirm(host, "Reset the offsets of group "+group,
-						[]string{"Moves the group's committed offsets as previewed; its consumers start there when they next join."}, group,
+						[]string{"Commits the previewed offsets (a partition whose offset moved since is left alone); its consumers start there when they next join."}, group,
 						func() tea.Cmd { return f.Send(sources.Kafka, r) }))
 				}}}
 		},
@@ -385,7 +429,7 @@ func previewLines(cs []sources.OffsetChange) []string {
 	lines := []string{fmt.Sprintf("%-24s %21s %21s", "PARTITION", "OFFSET", "LAG")}
 	for _, c := range cs {
 		line := fmt.Sprintf("%-24s %21s %21s", fmt.Sprintf("%s/%d", c.Topic, c.Partition),
-			offset(c.Old)+" → "+offset(c.New), offset(c.LagBefore)+" → "+offset(c.LagAfter))
+			views.Figure(c.Old)+" → "+views.Figure(c.New), views.Figure(c.LagBefore)+" → "+views.Figure(c.LagAfter))
 		switch {
 		case c.Err != "":
 			line += "  ✖ " + c.Err
@@ -395,13 +439,6 @@ func previewLines(cs []sources.OffsetChange) []string {
 		lines = append(lines, line)
 	}
 	return lines
-}
-
-func offset(n int64) string {
-	if n < 0 {
-		return "-"
-	}
-	return strconv.FormatInt(n, 10)
 }
 
 // request sends a body whose answer goes to the status line (the dialog that
@@ -435,10 +472,12 @@ func details(res sources.Result) []string {
 	return out
 }
 
-func positive(s, what string) (int, error) {
+// positive reads a whole number from 1 to most, which the request's field
+// holds without wrapping around.
+func positive(s, what string, most int) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%s %q: want a whole number from 1", what, s)
+	if err != nil || n < 1 || n > most {
+		return 0, fmt.Errorf("%s %q: want a whole number from 1 to %d", what, s, most)
 	}
 	return n, nil
 }

@@ -63,6 +63,7 @@ type Form struct {
 	focus int
 
 	busy   bool
+	sent   []string // the values of the last submit
 	answer []string
 	bad    bool
 	width  int
@@ -189,22 +190,25 @@ func (f *Form) submitMutates() bool {
 }
 
 func (f *Form) submit() tea.Cmd {
-	sys, body, err := f.spec.Submit(f.Values())
+	values := f.Values()
+	sys, body, err := f.spec.Submit(values)
 	if err != nil {
 		f.answer, f.bad = []string{err.Error()}, true
 		return nil
 	}
+	f.sent = values
 	return f.Send(sys, body)
 }
+
+// Sent are the values the last submit was made from: what an answer is
+// about, whatever the fields say now.
+func (f *Form) Sent() []string { return f.sent }
 
 // Send hands a request to the host; its answer comes back to the form.
 func (f *Form) Send(sys sources.System, body sources.Body) tea.Cmd {
 	f.busy, f.bad, f.answer = true, false, []string{"working…"}
 	return f.host.Request(f, sys, body)
 }
-
-// Say shows lines under the form.
-func (f *Form) Say(lines []string, bad bool) { f.answer, f.bad = lines, bad }
 
 func (f *Form) focusField(i int) tea.Cmd {
 	if len(f.spec.Fields) == 0 {

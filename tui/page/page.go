@@ -2,17 +2,19 @@
 // summary lines about it, then one of its sections as a table, switched with
 // [ and ]. What the snapshot lacks (configs, members, time lag, disk) comes
 // from the page's Fetch request, asked on open and every few seconds while
-// the page is open.
+// the page is on view (not under another screen, refresh not paused).
 package page
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/themes"
 	"github.com/topicat/topicat/tui/safetext"
 	"github.com/topicat/topicat/tui/screen"
@@ -20,8 +22,12 @@ import (
 	"github.com/topicat/topicat/tui/views"
 )
 
-// refetchEvery is how often an open page asks again for what the snapshot lacks.
-const refetchEvery = 10 * time.Second
+// RefetchEvery is how often a page on view asks again for what the
+// snapshot lacks, by default.
+const RefetchEvery = 10 * time.Second
+
+// maxProblems is how many failed parts of an answer the summary lists.
+const maxProblems = 3
 
 // Screen is a detail page.
 type Screen struct {
@@ -35,7 +41,11 @@ type Screen struct {
 	data      views.Data // the newest snapshot data, with the page's Detail
 	detail    any
 	detailErr string
+	problems  []sources.TargetResult // the failed parts of the last answer
 	fetching  bool
+	every     time.Duration
+	timing    bool          // a refetch timer runs: one a page, however often r is pressed
+	stopped   chan struct{} // closed by Stop: the timer ends with the page
 	fields    []views.Field
 	err       error
 
@@ -53,9 +63,10 @@ var (
 
 type refetchMsg struct{}
 
-// New makes the page of a page view for its argument.
-func New(host screen.Host, v *views.View, arg string) *Screen {
-	s := &Screen{host: host, view: v, arg: arg}
+// New makes the page of a page view for its argument, asking again every
+// so often while on view.
+func New(host screen.Host, v *views.View, arg string, every time.Duration) *Screen {
+	s := &Screen{host: host, view: v, arg: arg, every: every, stopped: make(chan struct{})}
 	for _, sec := range v.Sections {
 		s.sections = append(s.sections, table.New(host, sec, arg))
 	}
@@ -65,24 +76,45 @@ func New(host screen.Host, v *views.View, arg string) *Screen {
 // Title is the breadcrumb label: "Topic orders".
 func (s *Screen) Title() string { return s.view.Title + " " + s.arg }
 
-// Def is the page's view.
-func (s *Screen) Def() *views.View { return s.view }
-
-// Arg is what the page is about.
-func (s *Screen) Arg() string { return s.arg }
-
 func (s *Screen) section() *table.Screen { return s.sections[s.current] }
 
 // Start asks for what the snapshot lacks.
 func (s *Screen) Start() tea.Cmd { return s.fetch() }
-func (s *Screen) Stop()          {}
+
+// Stop ends the refetch timer.
+func (s *Screen) Stop() {
+	select {
+	case <-s.stopped:
+	default:
+		close(s.stopped)
+	}
+}
 
 func (s *Screen) fetch() tea.Cmd {
 	if s.view.Fetch == nil || s.fetching {
 		return nil
 	}
+	body := s.view.Fetch(s.arg)
+	if body == nil {
+		return nil
+	}
 	s.fetching = true
-	return s.host.Request(s, s.view.System, s.view.Fetch(s.arg))
+	return s.host.Request(s, s.view.System, body)
+}
+
+// tick waits for the next refetch, or for the page to go.
+func (s *Screen) tick(every time.Duration) tea.Cmd {
+	s.timing = true
+	return s.host.Async(s, func(ctx context.Context) tea.Msg {
+		t := time.NewTimer(every)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-s.stopped:
+		case <-ctx.Done():
+		}
+		return refetchMsg{}
+	})
 }
 
 // Update takes the Fetch answers and hands keys to the section on view.
@@ -90,21 +122,28 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case screen.ResultMsg:
 		s.fetching = false
+		s.problems = views.Problems(views.Data{DetailProblems: msg.Result.Targets})
 		if msg.Result.Err != "" {
 			s.detailErr = msg.Result.Err
 		} else {
 			s.detail, s.detailErr = msg.Result.Data, ""
 		}
 		s.rebuild()
-		return s.host.Async(s, func(ctx context.Context) tea.Msg {
-			select {
-			case <-time.After(refetchEvery):
-			case <-ctx.Done():
-			}
-			return refetchMsg{}
-		})
+		if !s.timing {
+			return s.tick(s.every)
+		}
+		return nil
 	case refetchMsg:
-		return s.fetch()
+		s.timing = false
+		// Under another screen or paused, a page asks nothing: it looks
+		// again shortly, and fetches as soon as it is back on view.
+		if !s.host.Live(s) {
+			return s.tick(min(s.every, time.Second))
+		}
+		if cmd := s.fetch(); cmd != nil {
+			return cmd
+		}
+		return s.tick(s.every)
 	}
 	return s.section().Update(msg)
 }
@@ -117,7 +156,10 @@ func (s *Screen) SetData(d views.Data) {
 
 func (s *Screen) rebuild() {
 	d := s.data
-	d.Detail = s.detail
+	d.Detail, d.DetailProblems = s.detail, s.problems
+	if s.detailErr != "" {
+		d.DetailErr = errors.New(s.detailErr)
+	}
 	s.fields, s.err = s.view.Summary(d, s.arg)
 	for _, sec := range s.sections {
 		sec.SetData(d)
@@ -138,6 +180,13 @@ func (s *Screen) summaryLines(st themes.Styles, width int) []string {
 		lines = append(lines, screen.Truncate(" "+st.Bad.Render("✖ "+safetext.Line(s.detailErr)), width))
 	case s.fetching && s.detail == nil:
 		lines = append(lines, " "+st.Muted.Render("loading what the snapshot lacks…"))
+	}
+	for i, p := range s.problems {
+		if i == maxProblems {
+			lines = append(lines, " "+st.Bad.Render(fmt.Sprintf("✖ and %d more (topicat get %s %s -o json lists them)", len(s.problems)-i, s.view.Name, safetext.Line(s.arg))))
+			break
+		}
+		lines = append(lines, screen.Truncate(" "+st.Bad.Render("✖ "+safetext.Line(p.Target+": "+p.Err)), width))
 	}
 	return lines
 }
@@ -170,9 +219,6 @@ func (s *Screen) switchTo(i int) {
 func (s *Screen) Typing() bool           { return s.section().Typing() }
 func (s *Screen) Prompt() (string, bool) { return s.section().Prompt() }
 func (s *Screen) Info() string           { return s.section().Info() }
-func (s *Screen) Section() *table.Screen { return s.section() }
-func (s *Screen) SectionName() string    { return s.view.Sections[s.current].Name }
-func (s *Screen) Detail() any            { return s.detail }
 
 // View draws the summary, the section bar and the section on view.
 func (s *Screen) View(width, height int) string {

@@ -57,7 +57,7 @@ type Form struct {
 
 	value, headers       textarea.Model
 	key, partition, dfer textinput.Model
-	codec, acks          int // indexes into sources.Codecs and sources.AcksChoices
+	codec, acks          int // indexes into sources.Codecs() and sources.AcksChoices()
 
 	sending bool
 	status  string
@@ -202,10 +202,10 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		switch f.fields[f.focus] {
 		case fCompression:
-			f.codec = cycle(f.codec, len(sources.Codecs), msg.String())
+			f.codec = cycle(f.codec, len(sources.Codecs()), msg.String())
 			return nil
 		case fAcks:
-			f.acks = cycle(f.acks, len(sources.AcksChoices), msg.String())
+			f.acks = cycle(f.acks, len(sources.AcksChoices()), msg.String())
 			return nil
 		}
 	}
@@ -317,8 +317,8 @@ func (f *Form) body(value []byte) (sources.Produce, error) {
 		}
 		msg.Partition = int32(n)
 	}
-	p.Compression = sources.Codecs[f.codec]
-	p.Acks = sources.AcksChoices[f.acks]
+	p.Compression = sources.Codecs()[f.codec]
+	p.Acks = sources.AcksChoices()[f.acks]
 	p.Messages = []sources.Message{msg}
 	return p, nil
 }
@@ -384,7 +384,7 @@ func (f *Form) View(width, height int) string {
 			return st.Muted.Render(fieldNames[k])
 		}
 		lines = append(lines, screen.Truncate(label(fPartition)+" "+f.partition.View()+"  "+inline(fCompression)+" "+
-			choice(fCompression, string(sources.Codecs[f.codec]))+"  "+inline(fAcks)+" "+choice(fAcks, string(sources.AcksChoices[f.acks]))+
+			choice(fCompression, string(sources.Codecs()[f.codec]))+"  "+inline(fAcks)+" "+choice(fAcks, string(sources.AcksChoices()[f.acks]))+
 			st.Muted.Render("  (←/→ choose)"), width))
 	}
 	switch {

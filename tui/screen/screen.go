@@ -85,6 +85,10 @@ type Host interface {
 	Notify(string)
 	// Refresh asks every source for a poll now.
 	Refresh()
+	// Live reports whether s is on view, under no other screen, with
+	// refresh not paused: what a screen fetches by itself, it fetches only
+	// then.
+	Live(s Screen) bool
 	// Async runs fn off the UI goroutine with the session's context; its
 	// message comes back to s through Update, or is dropped if s is gone or
 	// the session changed meanwhile.

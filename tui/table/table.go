@@ -28,6 +28,7 @@ type Screen struct {
 	arg  string
 
 	table   views.Table
+	detail  any // the page's Fetch answer, for the keys that act on it
 	err     error
 	rows    []views.Row // filtered and sorted
 	natural []int
@@ -107,6 +108,7 @@ func (s *Screen) Info() string {
 func (s *Screen) SetData(d views.Data) {
 	selected := s.selectedKey()
 	s.table, _, s.err = s.view.Build(d, s.arg)
+	s.detail = d.Detail
 	s.natural = views.NaturalWidths(s.table)
 	s.notes = slices.ContainsFunc(s.table.Rows, func(r views.Row) bool { return r.Note != "" })
 	s.apply(selected)
@@ -153,7 +155,7 @@ func (s *Screen) Bindings() []screen.Binding {
 			screen.Binding{Keys: []string{"P"}, Help: "produce a message", Footer: true, Mutating: true, Disabled: s.noRow(), Run: s.produce},
 		)
 	}
-	bs = append(bs, actions.For(s.host, s.view, s.arg, s.selectedKey())...)
+	bs = append(bs, actions.For(s.host, s.view, s.detail, s.arg, s.selectedKey())...)
 	for i, c := range s.view.Columns {
 		if c.Sort != 0 {
 			bs = append(bs, screen.Binding{Keys: []string{string(c.Sort)}, Help: c.Title, Group: screen.GroupSort, Run: s.sortBy(i)})

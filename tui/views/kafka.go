@@ -193,7 +193,7 @@ func kafkaGroups() *View {
 	cols := []col[sources.Group]{
 		{Column: Column{Title: "GROUP", Sort: 'R', Min: 10, Flex: true}, text: func(g sources.Group) string { return g.ID + yes(g.Stale, " (stale)") }},
 		{Column: Column{Title: "STATE", Sort: 'S', Min: 6, Max: 20}, text: func(g sources.Group) string { return g.State }},
-		{Column: Column{Title: "STATUS", Sort: 'U', Min: 6}, text: func(g sources.Group) string { return string(g.Status) }, num: func(g sources.Group) float64 { return statusRank(g.Status) }},
+		{Column: Column{Title: "STATUS", Sort: 'U', Min: 6}, text: func(g sources.Group) string { return string(g.Status) }, num: func(g sources.Group) float64 { return float64(g.Status.Rank()) }},
 		{Column: Column{Title: "MEMBERS", Sort: 'M', Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.Members) }, num: func(g sources.Group) float64 { return float64(g.Members) }},
 		{Column: Column{Title: "TOPICS", Sort: 'T', Min: 6, Max: 30}, text: func(g sources.Group) string { return strings.Join(g.Topics, ",") }},
 		{Column: Column{Title: "LAG", Sort: 'L', Min: 5, Right: true}, text: func(g sources.Group) string { return offset(g.Lag) }, num: func(g sources.Group) float64 { return float64(g.Lag) }},
@@ -238,11 +238,6 @@ func groupNote(g sources.Group) string {
 	return ""
 }
 
-// statusRank sorts group statuses worst last.
-func statusRank(s sources.GroupStatus) float64 {
-	return float64(map[sources.GroupStatus]int{sources.StatusOK: 1, sources.StatusWarn: 2, sources.StatusRewind: 3, sources.StatusStall: 4, sources.StatusStop: 5}[s])
-}
-
 // catchUpRank sorts unknown first, then keeping up, then by time, "never" last.
 func catchUpRank(d time.Duration) float64 {
 	switch d {
@@ -259,6 +254,15 @@ func offset(o int64) string {
 		return "?"
 	}
 	return num(o)
+}
+
+// Figure is an offset or a lag as a plan lists it, digits only: "-" when
+// unknown or none (nothing committed).
+func Figure(n int64) string {
+	if n < 0 {
+		return "-"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // Ago formats a duration the way a status column wants it: 45s, 3m, 2h5m, 3d.

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/topicat/topicat/sources"
 )
@@ -18,16 +17,19 @@ import (
 // sections of rows, from the snapshot and from the page's Fetch answer. Each
 // is a screen (Enter on a row), a `:` command and a `topicat get` view.
 
-// ErrLoading is what a section that needs the page's Fetch answer says
+// errLoading is what a section that needs the page's Fetch answer says
 // until it came.
-var ErrLoading = errors.New("loading…")
+var errLoading = errors.New("loading…")
 
 // Page is a page built, what a page view's Build returns as its data: its
 // summary and its sections' tables and data. `topicat get` prints it; the
 // page screen builds its sections as tables of their own.
 type Page struct {
+	Name     string // "topic", "group", "broker"
+	Subject  any    // the topic, group or broker as the snapshot has it
 	Fields   []Field
 	Sections []Section
+	Problems []sources.TargetResult // the parts of the Fetch answer that failed
 }
 
 // Section is one built section of a page.
@@ -38,45 +40,80 @@ type Section struct {
 	Err         error
 }
 
-// MarshalJSON writes a page as one object: "summary" (label: value) and each
-// section's data under its name, or {"error": …} when it could not be built.
+// MarshalJSON writes a page as one object: the subject under the page's
+// name (as `get topics -o json` has it, in its conventions), each section's
+// data under its name or {"error": …} when it could not be built, and
+// "problems" (target, error) when part of the Fetch answer failed.
 func (p Page) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	summary := make(map[string]string, len(p.Fields))
-	for _, f := range p.Fields {
-		summary[f.Label] = f.Value
-	}
-	sj, err := json.Marshal(summary)
+	subject, err := json.Marshal(p.Subject)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", p.Name, err)
 	}
-	b.WriteString(`{"summary":`)
-	b.Write(sj)
+	key := func(k string) {
+		name, _ := json.Marshal(k)
+		b.Write(name)
+		b.WriteByte(':')
+	}
+	b.WriteByte('{')
+	key(p.Name)
+	b.Write(subject)
 	for _, s := range p.Sections {
 		var v any = s.Data
 		if s.Err != nil {
 			v = map[string]string{"error": s.Err.Error()}
-		}
-		name, err := json.Marshal(s.Name)
-		if err != nil {
-			return nil, err
 		}
 		data, err := json.Marshal(v)
 		if err != nil {
 			return nil, fmt.Errorf("section %s: %w", s.Name, err)
 		}
 		b.WriteByte(',')
-		b.Write(name)
-		b.WriteByte(':')
+		key(s.Name)
+		b.Write(data)
+	}
+	if len(p.Problems) > 0 {
+		type problem struct {
+			Target string `json:"target"`
+			Err    string `json:"error"`
+		}
+		ps := make([]problem, len(p.Problems))
+		for i, t := range p.Problems {
+			ps[i] = problem{t.Target, t.Err}
+		}
+		data, err := json.Marshal(ps)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteByte(',')
+		key("problems")
 		b.Write(data)
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
 }
 
+// without is a value's JSON object without a key.
+type without struct {
+	v   any
+	key string
+}
+
+func (w without) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(w.v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	delete(m, w.key)
+	return json.Marshal(m)
+}
+
 // page makes a page view; its Build gives a Page as the data.
-func page(v View, summary func(Data, string) ([]Field, error), sections ...*View) *View {
-	v.Summary, v.Sections = summary, sections
+func page(v View, summary func(Data, string) ([]Field, error), subject func(Data, string) any, sections ...*View) *View {
+	v.Summary, v.Subject, v.Sections = summary, subject, sections
 	for _, s := range sections {
 		s.Arg = v.Arg // built with the page's argument, never as a filter
 		s.Owner = v.Name
@@ -90,7 +127,7 @@ func page(v View, summary func(Data, string) ([]Field, error), sections ...*View
 }
 
 func buildPage(v *View, d Data, arg string) (Page, error) {
-	var p Page
+	p := Page{Name: v.Name, Subject: v.Subject(d, arg), Problems: Problems(d)}
 	fields, err := v.Summary(d, arg)
 	if err != nil {
 		return p, err
@@ -103,7 +140,19 @@ func buildPage(v *View, d Data, arg string) (Page, error) {
 	return p, nil
 }
 
-func findTopic(d Data, name string) (*sources.KafkaSnapshot, *sources.Topic, error) {
+// Problems are the failed parts of a page's Fetch answer.
+func Problems(d Data) []sources.TargetResult {
+	var out []sources.TargetResult
+	for _, t := range d.DetailProblems {
+		if t.Err != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// FindTopic is a Kafka topic of the snapshot, with the snapshot.
+func FindTopic(d Data, name string) (*sources.KafkaSnapshot, *sources.Topic, error) {
 	s, err := kafkaSnap(d)
 	if err != nil {
 		return nil, nil, err
@@ -116,7 +165,8 @@ func findTopic(d Data, name string) (*sources.KafkaSnapshot, *sources.Topic, err
 	return s, nil, fmt.Errorf("kafka topic %q not found", name)
 }
 
-func findGroup(d Data, id string) (*sources.Group, error) {
+// FindGroup is a Kafka consumer group of the snapshot.
+func FindGroup(d Data, id string) (*sources.Group, error) {
 	s, err := kafkaSnap(d)
 	if err != nil {
 		return nil, err
@@ -146,12 +196,16 @@ func findBroker(d Data, arg string) (*sources.KafkaSnapshot, *sources.Broker, er
 	return s, nil, fmt.Errorf("kafka broker %d not found", id)
 }
 
-// detail is the page's Fetch answer of type T, or ErrLoading.
+// detail is the page's Fetch answer of type T, or why there is none: the
+// request's failure, or errLoading.
 func detail[T any](d Data) (*T, error) {
 	if t, ok := d.Detail.(*T); ok && t != nil {
 		return t, nil
 	}
-	return nil, ErrLoading
+	if d.DetailErr != nil {
+		return nil, d.DetailErr
+	}
+	return nil, errLoading
 }
 
 func topicPage() *View {
@@ -159,11 +213,16 @@ func topicPage() *View {
 		Help:     "one topic: partitions, configs and where they come from, groups reading it with their lag, size on disk",
 		Messages: func(_, topic string) (string, []int32) { return topic, nil },
 		Fetch:    func(topic string) sources.Body { return sources.DescribeTopic{Topic: topic} }},
-		topicSummary, kafkaPartitions(), topicConfigs(), topicGroups(), topicDisk())
+		topicSummary, func(d Data, name string) any {
+			if _, t, _ := FindTopic(d, name); t != nil {
+				return without{t, "partitions"} // the section of that name has them
+			}
+			return nil
+		}, kafkaPartitions(), topicConfigs(), topicGroups(), topicDisk())
 }
 
 func topicSummary(d Data, name string) ([]Field, error) {
-	s, t, err := findTopic(d, name)
+	s, t, err := FindTopic(d, name)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +231,7 @@ func topicSummary(d Data, name string) ([]Field, error) {
 		{Label: "health", Value: fmt.Sprintf("%d under-replicated · %d offline", t.UnderReplicated, t.Offline), Status: worse(t.UnderReplicated > 0, Warn, t.Offline > 0, Bad)},
 		{Label: "messages", Value: num(t.Messages) + yes(t.Partial, " at least (some partitions could not be read)") + " · " + rate(t.Rate) + " " + Spark(t.Rates), Status: worse(t.Partial, Warn, false, Normal)},
 		{Label: "cleanup", Value: orUnknown(t.CleanupPolicy) + " · retention " + orUnknown(retention(t.RetentionMs, t.CleanupPolicy != ""))},
-		{Label: "min ISR", Value: minInsync(t), Status: worse(t.MinInsync > 0 && minISR(t) < t.MinInsync, Bad, false, Normal)},
+		{Label: "min ISR", Value: minInsync(t), Status: worse(t.MinInsync > 0 && len(t.Partitions) > 0 && minISR(t) < t.MinInsync, Bad, false, Normal)},
 		{Label: "size limit", Value: sizeLimit(s, t, d)},
 	}
 	if td, err := detail[sources.TopicDetail](d); err == nil {
@@ -189,7 +248,7 @@ func topicSummary(d Data, name string) ([]Field, error) {
 	return fs, nil
 }
 
-// minISR is the smallest ISR among a topic's partitions.
+// minISR is the smallest ISR among a topic's partitions, -1 with none.
 func minISR(t *sources.Topic) int {
 	m := -1
 	for _, p := range t.Partitions {
@@ -253,22 +312,37 @@ func configsView(name, title string, items func(Data, string) ([]sources.Config,
 		})
 }
 
-// topicGroup is a group's reading of one topic.
+// topicGroup is a group's reading of one topic: its lag there, -1 when
+// unknown (a partition's could not be read, or nothing is committed).
 type topicGroup struct {
-	Group   string        `json:"group"`
-	State   string        `json:"state"`
-	Status  string        `json:"status"`
-	Lag     int64         `json:"lag"`
-	MaxLag  int64         `json:"max_lag"`
-	CatchUp time.Duration `json:"-"`
-	Stale   bool          `json:"stale"`
+	Group  string              `json:"group"`
+	State  string              `json:"state"`
+	Status sources.GroupStatus `json:"status"`
+	Lag    int64               `json:"lag"`
+	MaxLag int64               `json:"max_lag"`
+	Stale  bool                `json:"stale"`
+}
+
+// MarshalJSON writes what is unknown as null.
+func (g topicGroup) MarshalJSON() ([]byte, error) {
+	type plain topicGroup
+	var status *sources.GroupStatus
+	if g.Status != "" {
+		status = &g.Status
+	}
+	return json.Marshal(struct {
+		plain
+		Status *sources.GroupStatus `json:"status"`
+		Lag    *int64               `json:"lag"`
+		MaxLag *int64               `json:"max_lag"`
+	}{plain(g), status, sources.Known(g.Lag), sources.Known(g.MaxLag)})
 }
 
 func topicGroups() *View {
 	cols := []col[topicGroup]{
 		{Column: Column{Title: "GROUP", Sort: 'R', Min: 10, Flex: true}, text: func(g topicGroup) string { return g.Group + yes(g.Stale, " (stale)") }},
 		{Column: Column{Title: "STATE", Sort: 'S', Min: 6, Max: 20}, text: func(g topicGroup) string { return g.State }},
-		{Column: Column{Title: "STATUS", Sort: 'U', Min: 6}, text: func(g topicGroup) string { return g.Status }},
+		{Column: Column{Title: "STATUS", Sort: 'U', Min: 6}, text: func(g topicGroup) string { return orUnknown(string(g.Status)) }},
 		{Column: Column{Title: "LAG", Sort: 'L', Min: 5, Right: true}, text: func(g topicGroup) string { return offset(g.Lag) }, num: func(g topicGroup) float64 { return float64(g.Lag) }},
 		{Column: Column{Title: "MAX LAG", Sort: 'A', Min: 7, Right: true}, text: func(g topicGroup) string { return offset(g.MaxLag) }, num: func(g topicGroup) float64 { return float64(g.MaxLag) }},
 	}
@@ -280,19 +354,19 @@ func topicGroups() *View {
 			}
 			var out []topicGroup
 			for _, g := range s.Groups {
-				tg := topicGroup{Group: g.ID, State: g.State, Status: string(g.Status), Stale: g.Stale}
-				reads := false
+				tg := topicGroup{Group: g.ID, State: g.State, Status: g.Status, Stale: g.Stale, MaxLag: -1}
+				reads, unknown := false, false
 				for _, p := range g.Partitions {
 					if p.Topic != topic {
 						continue
 					}
 					reads = true
-					if p.Lag < 0 {
-						tg.Lag = -1
-					} else if tg.Lag >= 0 {
-						tg.Lag += p.Lag
-					}
+					unknown = unknown || p.Lag < 0
+					tg.Lag += max(p.Lag, 0)
 					tg.MaxLag = max(tg.MaxLag, p.Lag)
+				}
+				if unknown || !reads {
+					tg.Lag = -1 // a sum missing a partition's share is no figure
 				}
 				if reads || slices.Contains(g.Topics, topic) {
 					out = append(out, tg)
@@ -327,16 +401,19 @@ func groupPage() *View {
 	return page(View{Name: "group", Title: "Group", System: sources.Kafka, Arg: "GROUP",
 		Help:  "one consumer group: per partition committed and end offsets, lag, how old the next unread message is, owner; members",
 		Fetch: func(id string) sources.Body { return sources.DescribeGroup{Group: id} }},
-		groupSummary, groupPartitions(), groupMembers())
+		groupSummary, func(d Data, id string) any {
+			g, _ := FindGroup(d, id)
+			return g
+		}, groupPartitions(), groupMembers())
 }
 
 func groupSummary(d Data, id string) ([]Field, error) {
-	g, err := findGroup(d, id)
+	g, err := FindGroup(d, id)
 	if err != nil {
 		return nil, err
 	}
 	fs := []Field{
-		{Label: "state", Value: fmt.Sprintf("%s · %s · protocol %s · coordinator %d", g.State, members(g.Members), orUnknown(g.Protocol), g.Coordinator)},
+		{Label: "state", Value: fmt.Sprintf("%s · %s · protocol %s · coordinator %s", g.State, members(g.Members), orUnknown(g.Protocol), brokerID(g.Coordinator))},
 		{Label: "lag", Value: offset(g.Lag) + " (max " + offset(g.MaxLag) + ") " + Spark(g.Lags)},
 		{Label: "health", Value: orUnknown(string(g.Status)) + " · catch-up " + catchUp(g.CatchUp, g.Lag), Status: statusOf(g.Status)},
 	}
@@ -386,18 +463,21 @@ func groupPartitions() *View {
 			return topic, []int32{int32(n)}
 		}}, cols,
 		func(d Data, id string) ([]sources.GroupPartitionDetail, error) {
-			// The page's answer has the time lag and members; until it
-			// comes, the snapshot's offsets. The status over the recent
-			// polls is the snapshot's either way.
-			g, err := findGroup(d, id)
+			// The page's answer has the time lag and members, and the
+			// partitions assigned with nothing committed; the offsets, lag
+			// and status are the snapshot's, newer than the answer and the
+			// same as the summary's.
+			g, err := FindGroup(d, id)
 			if gd, derr := detail[sources.GroupDetail](d); derr == nil {
 				out := slices.Clone(gd.Partitions)
 				if err == nil {
+					polled := make(map[string]sources.GroupPartition, len(g.Partitions))
+					for _, p := range g.Partitions {
+						polled[p.Topic+"\x00"+num(p.Partition)] = p
+					}
 					for i := range out {
-						for _, p := range g.Partitions {
-							if p.Topic == out[i].Topic && p.Partition == out[i].Partition {
-								out[i].Status = p.Status
-							}
+						if p, ok := polled[out[i].Topic+"\x00"+num(out[i].Partition)]; ok {
+							out[i].Committed, out[i].End, out[i].Lag, out[i].Status = p.Committed, p.End, p.Lag, p.Status
 						}
 					}
 				}
@@ -453,10 +533,16 @@ func brokerPage() *View {
 	return page(View{Name: "broker", Title: "Broker", System: sources.Kafka, Arg: "ID",
 		Help: "one broker: its configs and where they come from, the partitions it leads, its log dirs",
 		Fetch: func(id string) sources.Body {
-			n, _ := strconv.ParseInt(id, 10, 32)
+			n, err := strconv.ParseInt(id, 10, 32)
+			if err != nil || n < 0 {
+				return nil // the summary says the argument is not a broker ID
+			}
 			return sources.DescribeBroker{Broker: int32(n)}
 		}},
-		brokerSummary, brokerConfigs(), brokerLeads(), brokerDirs())
+		brokerSummary, func(d Data, id string) any {
+			_, b, _ := findBroker(d, id)
+			return b
+		}, brokerConfigs(), brokerLeads(), brokerDirs())
 }
 
 func brokerSummary(d Data, arg string) ([]Field, error) {
@@ -560,6 +646,14 @@ func worse(a bool, as Status, b bool, bs Status) Status {
 	return Normal
 }
 
+// brokerID is a broker's ID, or "?" for none known (-1).
+func brokerID(id int32) string {
+	if id < 0 {
+		return "?"
+	}
+	return strconv.Itoa(int(id))
+}
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "?"
@@ -569,8 +663,12 @@ func orUnknown(s string) string {
 
 // minInsync writes min.insync.replicas and the smallest ISR beside it.
 func minInsync(t *sources.Topic) string {
-	if t.MinInsync <= 0 { // at least 1 when known
-		return "?"
+	isr := "smallest ISR " + strconv.Itoa(minISR(t))
+	if len(t.Partitions) == 0 {
+		isr = "no partitions"
 	}
-	return fmt.Sprintf("min.insync.replicas %d · smallest ISR %d", t.MinInsync, minISR(t))
+	if t.MinInsync <= 0 { // at least 1 when known
+		return "min.insync.replicas ? · " + isr
+	}
+	return fmt.Sprintf("min.insync.replicas %d · %s", t.MinInsync, isr)
 }

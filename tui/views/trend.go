@@ -8,34 +8,28 @@ import (
 	"github.com/topicat/topicat/sources"
 )
 
-// sparkBlocks draw a trend from low to high.
-var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+// sparkLevels is how many block heights a sparkline has: ▁ (U+2581) to
+// █ (U+2588), consecutive code points.
+const sparkLevels = 8
 
-// Spark draws values as a sparkline scaled between their minimum and maximum;
-// an unknown (negative) value is a space. A flat series is a flat line.
+// Spark draws values as a sparkline scaled from zero to their maximum, so
+// that a steady rate reads as steady however it wobbles and a lag going
+// from 5 to 10 doubles rather than jumps from floor to ceiling; an unknown
+// (negative) value is a space.
 func Spark[T ~int64 | ~float64](vs []T) string {
-	lo, hi, any := T(0), T(0), false
+	hi := T(0)
 	for _, v := range vs {
-		if v < 0 {
-			continue
-		}
-		if !any || v < lo {
-			lo = v
-		}
-		if !any || v > hi {
-			hi = v
-		}
-		any = true
+		hi = max(hi, v)
 	}
 	var b strings.Builder
 	for _, v := range vs {
 		switch {
 		case v < 0:
 			b.WriteByte(' ')
-		case hi == lo:
-			b.WriteRune(sparkBlocks[0])
+		case hi == 0:
+			b.WriteRune('▁')
 		default:
-			b.WriteRune(sparkBlocks[int(float64(v-lo)/float64(hi-lo)*float64(len(sparkBlocks)-1)+0.5)])
+			b.WriteRune('▁' + rune(float64(v)/float64(hi)*(sparkLevels-1)+0.5))
 		}
 	}
 	return b.String()

@@ -24,8 +24,11 @@ type Data struct {
 	NSQ      *sources.NSQSnapshot
 	Findings []health.Finding
 	// Detail is the answer of a page's Fetch request (*sources.TopicDetail…),
-	// nil until it came; only pages read it.
-	Detail any
+	// nil until it came; only pages read it. DetailErr is why the request
+	// failed, DetailProblems the parts of an answer that failed.
+	Detail         any
+	DetailErr      error
+	DetailProblems []sources.TargetResult
 }
 
 // Column is a column's title and width rule.
@@ -149,8 +152,11 @@ type View struct {
 	// the snapshot (Data.Detail).
 	Summary  func(d Data, arg string) ([]Field, error)
 	Sections []*View
-	Fetch    func(arg string) sources.Body
-	build    func(d Data, arg string) ([]Row, any, error)
+	// Fetch returns nil for an argument that names nothing to ask about.
+	Fetch func(arg string) sources.Body
+	// Subject is what the page is about as the snapshot has it (its JSON).
+	Subject func(d Data, arg string) any
+	build   func(d Data, arg string) ([]Row, any, error)
 }
 
 // Field is one line of a page's summary.

@@ -246,3 +246,47 @@ func TestRowJSONKeepsEveryField(t *testing.T) {
 		}
 	}
 }
+
+// TestPageJSON: a page is its subject as the list views write it, then its
+// sections by name; unknown figures are null, a section that could not be
+// built says why, and failed parts of the answer are listed.
+func TestPageJSON(t *testing.T) {
+	d := snapshotData()
+	d.Kafka.Groups = append(d.Kafka.Groups,
+		sources.Group{ID: "readers", State: "Stable", Topics: []string{"b-topic"}, Partitions: []sources.GroupPartition{{Topic: "b-topic", Partition: 0, Committed: 3, End: -1, Lag: -1}}},
+		sources.Group{ID: "assigned", State: "Stable", Topics: []string{"b-topic"}})
+	d.DetailErr = errors.New("describe topic b-topic: no broker answered")
+	d.DetailProblems = []sources.TargetResult{{Target: "topic b-topic configs", Err: "broker 2 is down"}, {Target: "fine", Detail: "ok"}}
+	_, raw, err := topicPage().Build(d, "b-topic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	var topic map[string]json.RawMessage
+	if err := json.Unmarshal(got["topic"], &topic); err != nil || string(topic["name"]) != `"b-topic"` {
+		t.Fatalf("topic: %s", got["topic"])
+	}
+	if _, ok := topic["partitions"]; ok {
+		t.Error("partitions are in the topic and in their section")
+	}
+	want := map[string]string{
+		"groups":   `[{"group":"readers","state":"Stable","stale":false,"status":null,"lag":null,"max_lag":null},{"group":"assigned","state":"Stable","stale":false,"status":null,"lag":null,"max_lag":null}]`,
+		"configs":  `{"error":"describe topic b-topic: no broker answered"}`,
+		"problems": `[{"target":"topic b-topic configs","error":"broker 2 is down"}]`,
+	}
+	for k, w := range want {
+		if string(got[k]) != w {
+			t.Errorf("%s: %s\nwant   %s", k, got[k], w)
+		}
+	}
+	if _, ok := got["partitions"]; !ok {
+		t.Errorf("no partitions section: %s", b)
+	}
+}

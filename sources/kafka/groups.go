@@ -197,6 +197,14 @@ func (s *Source) readGroups(ctx context.Context, id int32, names []string, liste
 	return out
 }
 
+// failAll records that the coordinator could not describe any of the groups.
+func (out *coordinatorResult) failAll(id int32, names []string, err error) {
+	for _, name := range names {
+		out.described[name] = describedGroup{err: fmt.Errorf("describe group on broker %d: %w", id, err)}
+	}
+	out.fails = append(out.fails, failure{id, "describe groups", err})
+}
+
 // describeClassic describes classic groups, reading each consumer member's
 // assignment.
 func (s *Source) describeClassic(ctx context.Context, id int32, names []string) coordinatorResult {
@@ -205,11 +213,7 @@ func (s *Source) describeClassic(ctx context.Context, id int32, names []string) 
 	req.Groups = names
 	resp, err := req.RequestWith(ctx, s.cl.Broker(int(id)))
 	if err != nil {
-		err = s.brokerErr(ctx, id, err)
-		for _, name := range names {
-			out.described[name] = describedGroup{err: fmt.Errorf("describe group on broker %d: %w", id, err)}
-		}
-		out.fails = append(out.fails, failure{id, "describe groups", err})
+		out.failAll(id, names, s.brokerErr(ctx, id, err))
 		return out
 	}
 	for _, g := range resp.Groups {
@@ -248,11 +252,7 @@ func (s *Source) describeConsumer(ctx context.Context, id int32, names []string,
 	req.Groups = names
 	resp, err := req.RequestWith(ctx, s.cl.Broker(int(id)))
 	if err != nil {
-		err = s.brokerErr(ctx, id, err)
-		for _, name := range names {
-			out.described[name] = describedGroup{err: fmt.Errorf("describe group on broker %d: %w", id, err)}
-		}
-		out.fails = append(out.fails, failure{id, "describe groups", err})
+		out.failAll(id, names, s.brokerErr(ctx, id, err))
 		return out
 	}
 	for _, g := range resp.Groups {

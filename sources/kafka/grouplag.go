@@ -151,7 +151,7 @@ func (s *Source) group(name string, l listedGroup, b groupsBuild, gh *groupHist)
 		gh.lags.push(-1)
 		return grp
 	}
-	window := judge(&grp, lr.hists, owners, b.seq)
+	rs := judge(&grp, lr.hists, owners, b.seq)
 
 	total := grp.Lag
 	switch {
@@ -176,7 +176,7 @@ func (s *Source) group(name string, l listedGroup, b groupsBuild, gh *groupHist)
 		gh.commitLags.push(total)
 	}
 	var lbuf, cl [historyLen]int64
-	grp.CatchUp = steadied(grp.CatchUp, gh.lags.appendTo(lbuf[:0]), window)
+	grp.CatchUp = steadied(grp.CatchUp, gh.lags.appendTo(lbuf[:0]), rs.span, rs.slack())
 	grp.Status = worse(grp.Status, judgeGroupTrend(gh.lags.appendTo(lbuf[:0]), gh.commitLags.appendTo(cl[:0])))
 	return grp
 }
@@ -248,9 +248,8 @@ func (s *Source) partitionLags(grp *sources.Group, commits []committedOffset, ow
 }
 
 // judge gives each partition its status, the group the worst of them, and
-// the group its catch-up time; it returns the time the rates behind that
-// were measured over.
-func judge(grp *sources.Group, hists []*partHist, owners map[topicPartition]owner, seq uint64) time.Duration {
+// the group its catch-up time; it returns the rates behind that.
+func judge(grp *sources.Group, hists []*partHist, owners map[topicPartition]owner, seq uint64) rates {
 	// Who made progress within the window: each member over the
 	// partitions it holds, and the group over all of them.
 	var (
@@ -293,7 +292,7 @@ func judge(grp *sources.Group, hists []*partHist, owners map[topicPartition]owne
 		rs.add(v.polls)
 	}
 	grp.CatchUp = rs.catchUp(grp.Lag)
-	return rs.span
+	return rs
 }
 
 // lagOf is how far a group is behind in a partition: the end minus the

@@ -173,9 +173,17 @@ type rates struct {
 	// counted: whether the lag grew over the window.
 	lagFirst, lagLast int64
 	// span is the longest time a partition was read over.
-	span  time.Duration
-	known bool
+	span time.Duration
+	// perPoll is how many messages the partitions got between two polls:
+	// how far the lag moves by itself while a consumer commits every few
+	// seconds.
+	perPoll float64
+	known   bool
 }
+
+// slack is how much the lag may rise over the window and still be a group
+// keeping pace: what one poll interval brings.
+func (r rates) slack() int64 { return int64(math.Ceil(r.perPoll)) }
 
 // add counts one partition's readings within the window, oldest first:
 // from the first to the last that read its end offset.
@@ -198,6 +206,7 @@ func (r *rates) add(polls []pollObs) {
 		return
 	}
 	drained := (b.committed - a.committed) - (b.end - a.end)
+	r.perPoll += float64(b.end-a.end) / float64(last-first)
 	r.drained += drained
 	r.net += float64(drained) / span.Seconds()
 	r.span = max(r.span, span)
@@ -217,7 +226,11 @@ func (r *rates) add(polls []pollObs) {
 // extrapolation, and a net rate of a message or two extrapolates to years:
 // it too is keeping pace when its troughs fell by no more than that quarter
 // of the swing. A group really catching up lowers its lag by more than that.
-func steadied(c time.Duration, lags []int64, window time.Duration) time.Duration {
+//
+// slack is a rise that is never falling behind whatever the swing: what
+// arrives between two polls, which a consumer committing every few seconds
+// leaves unread at a poll as a matter of course.
+func steadied(c time.Duration, lags []int64, window time.Duration, slack int64) time.Duration {
 	long := c > 0 && c > window
 	if c != sources.CatchUpNever && c != sources.CatchUpUnknown && !long {
 		return c
@@ -234,7 +247,7 @@ func steadied(c time.Duration, lags []int64, window time.Duration) time.Duration
 	half := len(known) / 2
 	early, late := slices.Min(known[:half]), slices.Min(known[half:])
 	swing := slices.Max(known) - slices.Min(known)
-	noise := max(1, swing/4)
+	noise := max(1, swing/4, slack)
 	switch {
 	case slices.Min(known) == 0:
 		return sources.CatchUpSteady

@@ -233,26 +233,30 @@ func TestPartHistory(t *testing.T) {
 func TestSteadied(t *testing.T) {
 	const window = 18 * time.Second // the rates' measure: ten polls 2s apart
 	for _, tc := range []struct {
-		name string
-		in   time.Duration
-		lags []int64
-		want time.Duration
+		name  string
+		in    time.Duration
+		lags  []int64
+		slack int64
+		want  time.Duration
 	}{
-		{"batches that drain to zero", sources.CatchUpNever, []int64{35, 0, 30, 0, 20, 0, 40, 2, 35, 20}, sources.CatchUpSteady},
-		{"a sawtooth that holds", sources.CatchUpNever, []int64{30, 5, 32, 6, 28, 4, 33, 5, 30, 6}, sources.CatchUpSteady},
-		{"a sawtooth ending high", sources.CatchUpNever, []int64{2, 30, 3, 31, 2, 30, 4, 29, 3, 30}, sources.CatchUpSteady},
-		{"a sawtooth that climbs", sources.CatchUpNever, []int64{100, 130, 150, 180, 200, 230, 250, 280, 300, 330}, sources.CatchUpNever},
-		{"a large lag that keeps growing", sources.CatchUpUnknown, []int64{900, 870, 950, 940, 1000, 980, 1040, 1030, 1103, 1090}, sources.CatchUpUnknown},
-		{"growing", sources.CatchUpNever, []int64{600, 650, 700, 760, 810, 870, 920, 980, 1030, 1095}, sources.CatchUpNever},
-		{"too few polls", sources.CatchUpUnknown, []int64{5, 0}, sources.CatchUpUnknown},
-		{"an estimate within the window stays", 4 * time.Second, []int64{35, 0, 30}, 4 * time.Second},
-		{"an estimate within the window stays, whatever the lags", 4 * time.Second, []int64{30, 31, 30, 31, 30, 31}, 4 * time.Second},
-		{"a long estimate on a lag that holds: keeps pace", 400 * 24 * time.Hour, []int64{1000, 1003, 999, 1002, 1000, 1001, 999, 1002, 1000, 999}, sources.CatchUpSteady},
-		{"a centuries estimate on a sawtooth that holds: keeps pace", time.Duration(math.MaxInt64), []int64{30, 5, 32, 6, 28, 4, 33, 5, 30, 6}, sources.CatchUpSteady},
-		{"a long estimate on a lag that falls: it stays", time.Hour, []int64{9000, 8800, 8600, 8400, 8200, 8000, 7800, 7600, 7400, 7200}, time.Hour},
-		{"a long estimate, too few polls to judge: it stays", time.Hour, []int64{9000, 9000}, time.Hour},
+		{"batches that drain to zero", sources.CatchUpNever, []int64{35, 0, 30, 0, 20, 0, 40, 2, 35, 20}, 0, sources.CatchUpSteady},
+		{"a sawtooth that holds", sources.CatchUpNever, []int64{30, 5, 32, 6, 28, 4, 33, 5, 30, 6}, 0, sources.CatchUpSteady},
+		{"a sawtooth ending high", sources.CatchUpNever, []int64{2, 30, 3, 31, 2, 30, 4, 29, 3, 30}, 0, sources.CatchUpSteady},
+		{"a sawtooth that climbs", sources.CatchUpNever, []int64{100, 130, 150, 180, 200, 230, 250, 280, 300, 330}, 0, sources.CatchUpNever},
+		{"a large lag that keeps growing", sources.CatchUpUnknown, []int64{900, 870, 950, 940, 1000, 980, 1040, 1030, 1103, 1090}, 0, sources.CatchUpUnknown},
+		{"growing", sources.CatchUpNever, []int64{600, 650, 700, 760, 810, 870, 920, 980, 1030, 1095}, 0, sources.CatchUpNever},
+		{"too few polls", sources.CatchUpUnknown, []int64{5, 0}, 0, sources.CatchUpUnknown},
+		{"an estimate within the window stays", 4 * time.Second, []int64{35, 0, 30}, 0, 4 * time.Second},
+		{"an estimate within the window stays, whatever the lags", 4 * time.Second, []int64{30, 31, 30, 31, 30, 31}, 0, 4 * time.Second},
+		{"a long estimate on a lag that holds: keeps pace", 400 * 24 * time.Hour, []int64{1000, 1003, 999, 1002, 1000, 1001, 999, 1002, 1000, 999}, 0, sources.CatchUpSteady},
+		{"a centuries estimate on a sawtooth that holds: keeps pace", time.Duration(math.MaxInt64), []int64{30, 5, 32, 6, 28, 4, 33, 5, 30, 6}, 0, sources.CatchUpSteady},
+		{"a long estimate on a lag that falls: it stays", time.Hour, []int64{9000, 8800, 8600, 8400, 8200, 8000, 7800, 7600, 7400, 7200}, 0, time.Hour},
+		{"a long estimate, too few polls to judge: it stays", time.Hour, []int64{9000, 9000}, 0, time.Hour},
+		{"a small lag up by less than a poll brings: keeps pace", sources.CatchUpNever, []int64{3, 3, 3, 5, 5, 5, 5, 5, 5, 5}, 20, sources.CatchUpSteady},
+		{"the same rise where a poll brings one message: never", sources.CatchUpNever, []int64{3, 3, 3, 5, 5, 5, 5, 5, 5, 5}, 1, sources.CatchUpNever},
+		{"growing by more than a poll brings: never", sources.CatchUpNever, []int64{600, 650, 700, 760, 810, 870, 920, 980, 1030, 1095}, 40, sources.CatchUpNever},
 	} {
-		if got := steadied(tc.in, tc.lags, window); got != tc.want {
+		if got := steadied(tc.in, tc.lags, window, tc.slack); got != tc.want {
 			t.Errorf("%s: steadied = %v, want %v", tc.name, got, tc.want)
 		}
 	}

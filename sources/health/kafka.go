@@ -34,7 +34,7 @@ func brokers(fs *list, s *sources.KafkaSnapshot) {
 		if b.Up {
 			continue
 		}
-		why := fmt.Sprintf("it leads %d partitions and hosts %d replicas; partitions whose only replica is here are unavailable", b.Leaders, b.Replicas)
+		why := fmt.Sprintf("it leads %d %s and hosts %d %s; partitions whose only replica is here are unavailable", b.Leaders, plural(b.Leaders, "partition", "partitions"), b.Replicas, plural(b.Replicas, "replica", "replicas"))
 		if n := staleGroupsOf(s, b.ID); n > 0 {
 			why += fmt.Sprintf("; the %d consumer %s it coordinates cannot be read (shown as last read)", n, plural(n, "group", "groups"))
 		} else {
@@ -194,7 +194,7 @@ func partial(fs *list, t sources.Topic) {
 		return
 	}
 	fs.add(Warning, "topic "+t.Name, fmt.Sprintf("offsets of %d partition(s) unreadable", len(unread)),
-		fmt.Sprintf("the message count and rate miss partitions %s, so they read low: %s", ids(unread), why),
+		fmt.Sprintf("the message count and rate miss %s %s, so they read low: %s", plural(len(unread), "partition", "partitions"), ids(unread), why),
 		"check the partitions' leaders: the broker errors say which did not answer")
 }
 

@@ -103,7 +103,7 @@ func TestKafkaFindings(t *testing.T) {
 			p := parts(100, nil, nil, nil)
 			p[1].Low, p[1].High, p[1].Err = -1, -1, "leader broker 1 did not answer"
 			s.Topics = []sources.Topic{{Name: "orders", ReplicationFactor: 3, Messages: 200, Partial: true, Partitions: p}}
-		}, []string{"warning topic orders: offsets of 1 partition(s) unreadable"}, "partitions 1, so they read low: leader broker 1 did not answer", "leaders"},
+		}, []string{"warning topic orders: offsets of 1 partition(s) unreadable"}, "partition 1, so they read low: leader broker 1 did not answer", "leaders"},
 		{"group WARN", func(s *sources.KafkaSnapshot) {
 			s.Groups = []sources.Group{{ID: "analytics", State: "Stable", Members: 1, Lag: 740, Status: sources.StatusWarn, CatchUp: sources.CatchUpNever}}
 		}, []string{"warning group analytics: lag growing (WARN), lag 740, never catches up at this pace"}, "slower than the producers", "add consumers"},

@@ -12,6 +12,19 @@ type NSQSnapshot struct {
 	Lookupds []Lookupd  `json:"lookupds"` // in configured order
 	Nodes    []NSQNode  `json:"nodes"`    // by address
 	Topics   []NSQTopic `json:"topics"`   // merged across nodes, by name
+	// Inactive are the topics and channels the lookupds have registered
+	// with no node producing them (nsqadmin's "lookup" page), read every
+	// few polls; InactiveAt is when (zero before the first reading).
+	Inactive   []NSQInactive `json:"inactive"`
+	InactiveAt time.Time     `json:"inactive_at"`
+}
+
+// NSQInactive is a topic, or a channel of one, registered in lookupds that
+// know no node producing it.
+type NSQInactive struct {
+	Topic    string   `json:"topic"`
+	Channel  string   `json:"channel,omitempty"` // "" for the topic itself
+	Lookupds []string `json:"lookupds"`          // which lookupds list it
 }
 
 func (s *NSQSnapshot) System() System { return NSQ }
@@ -23,9 +36,11 @@ type Lookupd struct {
 	Up        bool      `json:"up"`
 	DownSince time.Time `json:"down_since"`
 	Version   string    `json:"version"`
-	Nodes     int       `json:"nodes"`
-	Topics    int       `json:"topics"`
-	Err       string    `json:"error,omitempty"`
+	// Nodes and Topics are what it knows now; -1 while it is down (what it
+	// knew before is no figure of now).
+	Nodes  int    `json:"nodes"`
+	Topics int    `json:"topics"`
+	Err    string `json:"error,omitempty"`
 }
 
 // NSQNode is one nsqd: its identity from lookupd or /info, its health and its stats.
@@ -41,6 +56,11 @@ type NSQNode struct {
 	Health    string    `json:"health"`
 	Up        bool      `json:"up"`
 	DownSince time.Time `json:"down_since"`
+	// Gone is a node that stopped answering after every lookupd that knew it
+	// let it go (a clean shutdown de-registers it): decommissioned, not
+	// down. It is listed from GoneSince for a while, then dropped.
+	Gone      bool      `json:"gone"`
+	GoneSince time.Time `json:"gone_since"`
 	Err       string    `json:"error,omitempty"`
 	StartTime time.Time `json:"start_time"`
 	// Lookupds lists the lookupds that know this node; empty for a directly configured node not in any.
@@ -53,12 +73,20 @@ type NSQNode struct {
 
 // NSQTopicStats is one topic on one node.
 type NSQTopicStats struct {
-	Name         string            `json:"name"`
-	Depth        int64             `json:"depth"`
-	BackendDepth int64             `json:"backend_depth"`
-	Messages     uint64            `json:"messages"`
-	Paused       bool              `json:"paused"`
-	Channels     []NSQChannelStats `json:"channels"` // by name
+	Name         string `json:"name"`
+	Depth        int64  `json:"depth"` // memory and disk; memory is Depth - BackendDepth
+	BackendDepth int64  `json:"backend_depth"`
+	Messages     uint64 `json:"messages"`
+	// MessageBytes is what was published, in bytes; 0 from nsqd before 1.2.
+	MessageBytes uint64 `json:"message_bytes"`
+	Paused       bool   `json:"paused"`
+	// In is messages per second published to it on this node since the
+	// previous poll; negative when unknown.
+	In float64 `json:"in_rate"`
+	// E2E are nsqd's end-to-end processing latency percentiles, when it
+	// is started with --e2e-processing-latency-percentile; nil otherwise.
+	E2E      []Percentile      `json:"e2e"`
+	Channels []NSQChannelStats `json:"channels"` // by name
 }
 
 // NSQChannelStats is one channel on one node.
@@ -73,21 +101,46 @@ type NSQChannelStats struct {
 	TimedOut     uint64 `json:"timed_out"`
 	Clients      int    `json:"clients"`
 	Paused       bool   `json:"paused"`
+	// In is messages per second copied into the channel, Out messages per
+	// second that left it (finished: in minus what it holds more), on this
+	// node since the previous poll; negative when unknown.
+	In  float64      `json:"in_rate"`
+	Out float64      `json:"out_rate"`
+	E2E []Percentile `json:"e2e"`
+}
+
+// Percentile is one end-to-end latency percentile: the time from publish
+// to finish under which Quantile of messages fall.
+type Percentile struct {
+	Quantile float64       `json:"quantile"`
+	Value    time.Duration `json:"value"`
 }
 
 // NSQTopic is a topic totalled across the nodes that carry it.
 type NSQTopic struct {
-	Name         string       `json:"name"`
-	Depth        int64        `json:"depth"`
-	BackendDepth int64        `json:"backend_depth"`
-	InFlight     int64        `json:"in_flight"`
-	Deferred     int64        `json:"deferred"`
-	Messages     uint64       `json:"messages"`
-	Paused       bool         `json:"paused"` // on any node
-	Nodes        []string     `json:"nodes"`
-	Channels     []NSQChannel `json:"channels"` // by name
-	// Rate is messages per second published since the previous poll (ingress); negative when unknown.
-	Rate float64 `json:"rate"`
+	Name         string `json:"name"`
+	Depth        int64  `json:"depth"`
+	BackendDepth int64  `json:"backend_depth"`
+	InFlight     int64  `json:"in_flight"`
+	Deferred     int64  `json:"deferred"`
+	Messages     uint64 `json:"messages"`
+	MessageBytes uint64 `json:"message_bytes"`
+	// Paused is set when every node that carries it has it paused;
+	// PausedOn lists the nodes that do (paused on 1 of 3 is not paused).
+	Paused     bool         `json:"paused"`
+	PausedOn   []string     `json:"paused_on"`
+	Nodes      []string     `json:"nodes"`
+	Tombstoned []string     `json:"tombstoned"` // nodes a lookupd lists it tombstoned on
+	Channels   []NSQChannel `json:"channels"`   // by name
+	// In is messages per second published since the previous poll; negative
+	// when unknown. Ins are the rates of the recent polls, oldest first, and
+	// Depths the depths, for trends (unknown ones negative).
+	In     float64   `json:"in_rate"`
+	Ins    []float64 `json:"in_rates"`
+	Depths []int64   `json:"depths"`
+	// E2E merges the nodes' percentiles weighted by their counts, as
+	// nsqadmin does (not a true merge).
+	E2E []Percentile `json:"e2e"`
 	// Partial is set when a node that carried this topic did not answer the poll:
 	// the totals miss its share, or are stale when no node carrying it answered.
 	Partial bool `json:"partial"`
@@ -105,11 +158,24 @@ type NSQChannel struct {
 	Requeued     uint64   `json:"requeued"`
 	TimedOut     uint64   `json:"timed_out"`
 	Clients      int      `json:"clients"`
-	Paused       bool     `json:"paused"` // on any node
+	Paused       bool     `json:"paused"` // on every node that carries it
+	PausedOn     []string `json:"paused_on"`
 	Nodes        []string `json:"nodes"`
-	// Rate is messages per second delivered since the previous poll (egress); negative when unknown.
-	Rate    float64 `json:"rate"`
-	Partial bool    `json:"partial"`
+	// In and Out are messages per second into and out of the channel since
+	// the previous poll (nsq_stat's ingress and egress); negative when
+	// unknown. Outs and Depths are the recent polls', oldest first.
+	In     float64   `json:"in_rate"`
+	Out    float64   `json:"out_rate"`
+	Outs   []float64 `json:"out_rates"`
+	Depths []int64   `json:"depths"`
+	// Climbing is set when the depth grew at each of the last polls.
+	Climbing bool `json:"climbing"`
+	// Drain estimates the time to empty the channel: depth ÷ (Out − In).
+	// 0 when empty; CatchUpNever when it grows; CatchUpSteady when it holds;
+	// CatchUpUnknown before there are enough polls.
+	Drain   time.Duration `json:"drain"`
+	E2E     []Percentile  `json:"e2e"`
+	Partial bool          `json:"partial"`
 }
 
 // JSON: see the conventions above KafkaSnapshot's MarshalJSON.
@@ -119,10 +185,20 @@ func (s NSQSnapshot) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		plain
 		metaJSON
-		Lookupds []Lookupd  `json:"lookupds"`
-		Nodes    []NSQNode  `json:"nodes"`
-		Topics   []NSQTopic `json:"topics"`
-	}{plain(s), s.Meta.json(), jsonList(s.Lookupds), jsonList(s.Nodes), jsonList(s.Topics)})
+		Lookupds   []Lookupd     `json:"lookupds"`
+		Nodes      []NSQNode     `json:"nodes"`
+		Topics     []NSQTopic    `json:"topics"`
+		Inactive   []NSQInactive `json:"inactive"`
+		InactiveAt *time.Time    `json:"inactive_at"`
+	}{plain(s), s.Meta.json(), jsonList(s.Lookupds), jsonList(s.Nodes), jsonList(s.Topics), jsonList(s.Inactive), jsonTime(s.InactiveAt)})
+}
+
+func (i NSQInactive) MarshalJSON() ([]byte, error) {
+	type plain NSQInactive
+	return json.Marshal(struct {
+		plain
+		Lookupds []string `json:"lookupds"`
+	}{plain(i), jsonList(i.Lookupds)})
 }
 
 func (l Lookupd) MarshalJSON() ([]byte, error) {
@@ -131,7 +207,17 @@ func (l Lookupd) MarshalJSON() ([]byte, error) {
 		plain
 		DownSince *time.Time `json:"down_since"`
 		Version   *string    `json:"version"`
-	}{plain(l), jsonTime(l.DownSince), jsonText(l.Version)})
+		Nodes     *int       `json:"nodes"`
+		Topics    *int       `json:"topics"`
+	}{plain(l), jsonTime(l.DownSince), jsonText(l.Version), Known(l.Nodes), Known(l.Topics)})
+}
+
+// MarshalJSON writes the value in seconds, as every duration.
+func (p Percentile) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Quantile float64 `json:"quantile"`
+		Value    float64 `json:"value"`
+	}{p.Quantile, p.Value.Seconds()})
 }
 
 func (n NSQNode) MarshalJSON() ([]byte, error) {
@@ -143,11 +229,12 @@ func (n NSQNode) MarshalJSON() ([]byte, error) {
 		Version    *string         `json:"version"`
 		Health     *string         `json:"health"`
 		DownSince  *time.Time      `json:"down_since"`
+		GoneSince  *time.Time      `json:"gone_since"`
 		StartTime  *time.Time      `json:"start_time"`
 		Lookupds   []string        `json:"lookupds"`
 		Tombstoned []string        `json:"tombstoned"`
 		Topics     []NSQTopicStats `json:"topics"`
-	}{plain(n), jsonPort(n.TCPPort), jsonPort(n.HTTPPort), jsonText(n.Version), jsonText(n.Health), jsonTime(n.DownSince), jsonTime(n.StartTime),
+	}{plain(n), jsonPort(n.TCPPort), jsonPort(n.HTTPPort), jsonText(n.Version), jsonText(n.Health), jsonTime(n.DownSince), jsonTime(n.GoneSince), jsonTime(n.StartTime),
 		jsonList(n.Lookupds), jsonList(n.Tombstoned), jsonList(n.Topics)})
 }
 
@@ -155,25 +242,56 @@ func (t NSQTopicStats) MarshalJSON() ([]byte, error) {
 	type plain NSQTopicStats
 	return json.Marshal(struct {
 		plain
+		In       *float64          `json:"in_rate"`
+		E2E      []Percentile      `json:"e2e"`
 		Channels []NSQChannelStats `json:"channels"`
-	}{plain(t), jsonList(t.Channels)})
+	}{plain(t), Known(t.In), jsonList(t.E2E), jsonList(t.Channels)})
+}
+
+func (c NSQChannelStats) MarshalJSON() ([]byte, error) {
+	type plain NSQChannelStats
+	return json.Marshal(struct {
+		plain
+		In  *float64     `json:"in_rate"`
+		Out *float64     `json:"out_rate"`
+		E2E []Percentile `json:"e2e"`
+	}{plain(c), Known(c.In), Known(c.Out), jsonList(c.E2E)})
 }
 
 func (t NSQTopic) MarshalJSON() ([]byte, error) {
 	type plain NSQTopic
 	return json.Marshal(struct {
 		plain
-		Nodes    []string     `json:"nodes"`
-		Channels []NSQChannel `json:"channels"`
-		Rate     *float64     `json:"rate"`
-	}{plain(t), jsonList(t.Nodes), jsonList(t.Channels), Known(t.Rate)})
+		PausedOn   []string     `json:"paused_on"`
+		Nodes      []string     `json:"nodes"`
+		Tombstoned []string     `json:"tombstoned"`
+		Channels   []NSQChannel `json:"channels"`
+		In         *float64     `json:"in_rate"`
+		Ins        []*float64   `json:"in_rates"`
+		Depths     []*int64     `json:"depths"`
+		E2E        []Percentile `json:"e2e"`
+	}{plain(t), jsonList(t.PausedOn), jsonList(t.Nodes), jsonList(t.Tombstoned), jsonList(t.Channels), Known(t.In), KnownAll(t.Ins), KnownAll(t.Depths), jsonList(t.E2E)})
 }
 
 func (c NSQChannel) MarshalJSON() ([]byte, error) {
 	type plain NSQChannel
+	var drain *float64
+	if c.Drain >= 0 {
+		secs := c.Drain.Seconds()
+		drain = &secs
+	}
 	return json.Marshal(struct {
 		plain
-		Nodes []string `json:"nodes"`
-		Rate  *float64 `json:"rate"`
-	}{plain(c), jsonList(c.Nodes), Known(c.Rate)})
+		PausedOn   []string     `json:"paused_on"`
+		Nodes      []string     `json:"nodes"`
+		In         *float64     `json:"in_rate"`
+		Out        *float64     `json:"out_rate"`
+		Outs       []*float64   `json:"out_rates"`
+		Depths     []*int64     `json:"depths"`
+		Drain      *float64     `json:"drain"`
+		DrainNever bool         `json:"drain_never"`
+		Holds      bool         `json:"holds_steady"`
+		E2E        []Percentile `json:"e2e"`
+	}{plain(c), jsonList(c.PausedOn), jsonList(c.Nodes), Known(c.In), Known(c.Out), KnownAll(c.Outs), KnownAll(c.Depths),
+		drain, c.Drain == CatchUpNever, c.Drain == CatchUpSteady, jsonList(c.E2E)})
 }

@@ -21,7 +21,8 @@ const (
 // mode until it is listed on purpose.
 func (a Action) Mutating() bool {
 	switch a {
-	case ActionDescribeTopic, ActionDescribeGroup, ActionDescribeBroker, ActionPreviewReset:
+	case ActionDescribeTopic, ActionDescribeGroup, ActionDescribeBroker, ActionPreviewReset,
+		ActionNSQDescribeNode, ActionNSQDescribeChannel:
 		return false
 	}
 	return true
@@ -129,6 +130,14 @@ type Actions struct {
 	ResetOffsets   func(context.Context, ResetOffsets) Result
 	DeleteGroup    func(context.Context, DeleteGroup) Result
 	DeleteRecords  func(context.Context, DeleteRecords) Result
+
+	DescribeNSQNode    func(context.Context, DescribeNSQNode) Result
+	DescribeNSQChannel func(context.Context, DescribeNSQChannel) Result
+	NSQPause           func(context.Context, NSQPause) Result
+	NSQEmpty           func(context.Context, NSQEmpty) Result
+	NSQDelete          func(context.Context, NSQDelete) Result
+	NSQTombstone       func(context.Context, NSQTombstone) Result
+	NSQCreate          func(context.Context, NSQCreate) Result
 }
 
 // Carry runs the handler of req's action and stamps the result with the
@@ -160,6 +169,20 @@ func (a Actions) Carry(ctx context.Context, req Request) Result {
 		res = carry(ctx, a.DeleteGroup, b)
 	case DeleteRecords:
 		res = carry(ctx, a.DeleteRecords, b)
+	case DescribeNSQNode:
+		res = carry(ctx, a.DescribeNSQNode, b)
+	case DescribeNSQChannel:
+		res = carry(ctx, a.DescribeNSQChannel, b)
+	case NSQPause:
+		res = carry(ctx, a.NSQPause, b)
+	case NSQEmpty:
+		res = carry(ctx, a.NSQEmpty, b)
+	case NSQDelete:
+		res = carry(ctx, a.NSQDelete, b)
+	case NSQTombstone:
+		res = carry(ctx, a.NSQTombstone, b)
+	case NSQCreate:
+		res = carry(ctx, a.NSQCreate, b)
 	default:
 		res.Err = ErrUnsupported.Error()
 	}

@@ -142,37 +142,41 @@ func TestKafkaJSON(t *testing.T) {
 func TestNSQJSON(t *testing.T) {
 	checkShapes(t, []shape{
 		{"snapshot", sources.NSQSnapshot{}, map[string]any{
-			"lookupds": []any{}, "nodes": []any{}, "topics": []any{},
+			"lookupds": []any{}, "nodes": []any{}, "topics": []any{}, "inactive": []any{}, "inactive_at": nil,
 			"seq": anything, "taken": anything, "took": anything, "last_ok": anything, "errors": anything,
 		}, nil},
-		{"lookupd down", sources.Lookupd{Addr: "http://l:4161", DownSince: jsonT0, Err: "refused"}, map[string]any{
-			"addr": "http://l:4161", "up": false, "down_since": "2026-01-01T12:00:00Z", "version": nil, "nodes": 0, "topics": 0, "error": "refused",
+		{"lookupd down", sources.Lookupd{Addr: "http://l:4161", DownSince: jsonT0, Nodes: -1, Topics: -1, Err: "refused"}, map[string]any{
+			"addr": "http://l:4161", "up": false, "down_since": "2026-01-01T12:00:00Z", "version": nil, "nodes": nil, "topics": nil, "error": "refused",
 		}, nil},
 		{"lookupd up", sources.Lookupd{Addr: "http://l:4161", Up: true, Version: "1.3.0", Nodes: 2, Topics: 3}, map[string]any{
 			"addr": "http://l:4161", "up": true, "down_since": nil, "version": "1.3.0", "nodes": 2, "topics": 3,
 		}, []string{"error"}},
 		{"node known from lookupd only", sources.NSQNode{Addr: "n:4151", BroadcastAddress: "n"}, map[string]any{
 			"addr": "n:4151", "hostname": "", "broadcast_address": "n", "tcp_port": nil, "http_port": nil, "version": nil, "health": nil,
-			"up": false, "down_since": nil, "start_time": nil, "lookupds": []any{}, "tombstoned": []any{}, "topics": []any{},
+			"up": false, "down_since": nil, "gone": false, "gone_since": nil, "start_time": nil, "lookupds": []any{}, "tombstoned": []any{}, "topics": []any{},
 		}, []string{"error"}},
 		{"node up", sources.NSQNode{Addr: "n:4151", TCPPort: 4150, HTTPPort: 4151, Version: "1.3.0", Health: "OK", Up: true, StartTime: jsonT0,
 			Lookupds: []string{"http://l:4161"}, Topics: []sources.NSQTopicStats{{Name: "events"}}}, map[string]any{
 			"addr": "n:4151", "hostname": "", "broadcast_address": "", "tcp_port": 4150, "http_port": 4151, "version": "1.3.0", "health": "OK",
-			"up": true, "down_since": nil, "start_time": "2026-01-01T12:00:00Z", "lookupds": []any{"http://l:4161"}, "tombstoned": []any{}, "topics": anything,
+			"up": true, "down_since": nil, "gone": false, "gone_since": nil, "start_time": "2026-01-01T12:00:00Z", "lookupds": []any{"http://l:4161"}, "tombstoned": []any{}, "topics": anything,
 		}, []string{"error"}},
-		{"topic stats", sources.NSQTopicStats{Name: "events", Depth: 3, BackendDepth: 1, Messages: 9, Paused: true}, map[string]any{
-			"name": "events", "depth": 3, "backend_depth": 1, "messages": 9, "paused": true, "channels": []any{},
+		{"topic stats", sources.NSQTopicStats{Name: "events", Depth: 3, BackendDepth: 1, Messages: 9, Paused: true, In: -1}, map[string]any{
+			"name": "events", "depth": 3, "backend_depth": 1, "messages": 9, "message_bytes": 0, "paused": true, "in_rate": nil, "e2e": []any{}, "channels": []any{},
 		}, nil},
-		{"channel stats", sources.NSQChannelStats{Name: "archive", Depth: 1, InFlight: 2, Deferred: 3, Messages: 4, Requeued: 5, TimedOut: 6, Clients: 7}, map[string]any{
+		{"channel stats", sources.NSQChannelStats{Name: "archive", Depth: 1, InFlight: 2, Deferred: 3, Messages: 4, Requeued: 5, TimedOut: 6, Clients: 7, In: 1.5, Out: -1}, map[string]any{
 			"name": "archive", "depth": 1, "backend_depth": 0, "in_flight": 2, "deferred": 3, "messages": 4, "requeued": 5, "timed_out": 6, "clients": 7, "paused": false,
+			"in_rate": 1.5, "out_rate": nil, "e2e": []any{},
 		}, nil},
-		{"topic, rate unknown", sources.NSQTopic{Name: "events", Rate: -1, Partial: true}, map[string]any{
-			"name": "events", "depth": 0, "backend_depth": 0, "in_flight": 0, "deferred": 0, "messages": 0, "paused": false,
-			"nodes": []any{}, "channels": []any{}, "rate": nil, "partial": true,
+		{"topic, rate unknown", sources.NSQTopic{Name: "events", In: -1, Ins: []float64{-1, 2}, Depths: []int64{3, -1}, Partial: true,
+			E2E: []sources.Percentile{{Quantile: 0.99, Value: 1500 * time.Millisecond}}}, map[string]any{
+			"name": "events", "depth": 0, "backend_depth": 0, "in_flight": 0, "deferred": 0, "messages": 0, "message_bytes": 0, "paused": false, "paused_on": []any{},
+			"nodes": []any{}, "tombstoned": []any{}, "channels": []any{}, "in_rate": nil, "in_rates": []any{nil, 2}, "depths": []any{3, nil},
+			"e2e": []any{map[string]any{"quantile": 0.99, "value": 1.5}}, "partial": true,
 		}, nil},
-		{"channel", sources.NSQChannel{Topic: "events", Name: "archive", Clients: 1, Nodes: []string{"n:4151"}, Rate: 2}, map[string]any{
+		{"channel", sources.NSQChannel{Topic: "events", Name: "archive", Clients: 1, Nodes: []string{"n:4151"}, PausedOn: []string{"n:4151"}, In: 3, Out: 2, Drain: sources.CatchUpNever}, map[string]any{
 			"topic": "events", "name": "archive", "depth": 0, "backend_depth": 0, "in_flight": 0, "deferred": 0, "messages": 0, "requeued": 0,
-			"timed_out": 0, "clients": 1, "paused": false, "nodes": []any{"n:4151"}, "rate": 2, "partial": false,
+			"timed_out": 0, "clients": 1, "paused": false, "paused_on": []any{"n:4151"}, "nodes": []any{"n:4151"}, "in_rate": 3, "out_rate": 2,
+			"out_rates": []any{}, "depths": []any{}, "climbing": false, "drain": nil, "drain_never": true, "holds_steady": false, "e2e": []any{}, "partial": false,
 		}, nil},
 	})
 }

@@ -298,18 +298,18 @@ func mergeTopics(prev *sources.NSQSnapshot, now time.Time, nodes []sources.NSQNo
 	for name, a := range accs {
 		pt := prevTopics[name]
 		t := a.t
-		t.Rate = -1
+		t.In = -1
 		if pt != nil && a.inKnown && dt > 0 {
-			t.Rate = float64(a.in) / dt
+			t.In = float64(a.in) / dt
 		}
 		chans, isPartial := partial[name]
 		t.Partial = isPartial
 		t.Channels = make([]sources.NSQChannel, 0, len(a.channels))
 		for cname, ca := range a.channels {
 			c := ca.c
-			c.Rate = -1
+			c.In, c.Out = -1, -1
 			if pt != nil && ca.outKnown && dt > 0 && hasChannel(pt, cname) {
-				c.Rate = float64(ca.out) / dt
+				c.Out = float64(ca.out) / dt
 			}
 			c.Partial = chans[cname]
 			t.Channels = append(t.Channels, c)
@@ -327,10 +327,10 @@ func mergeTopics(prev *sources.NSQSnapshot, now time.Time, nodes []sources.NSQNo
 		if accs[name] != nil {
 			continue
 		}
-		t := sources.NSQTopic{Name: name, Rate: -1, Partial: true}
+		t := sources.NSQTopic{Name: name, In: -1, Partial: true}
 		if pt := prevTopics[name]; pt != nil {
 			t = *pt
-			t.Rate, t.Partial = -1, true
+			t.In, t.Partial = -1, true
 			t.Channels = make([]sources.NSQChannel, len(pt.Channels))
 			for i, c := range pt.Channels {
 				t.Channels[i] = stale(c)
@@ -343,7 +343,7 @@ func mergeTopics(prev *sources.NSQSnapshot, now time.Time, nodes []sources.NSQNo
 }
 
 func stale(c sources.NSQChannel) sources.NSQChannel {
-	c.Rate, c.Partial = -1, true
+	c.In, c.Out, c.Partial = -1, -1, true
 	return c
 }
 

@@ -100,11 +100,11 @@ func TestPollCluster(t *testing.T) {
 		wantNodes := []string{c.HTTPAddr(0), c.HTTPAddr(1), c.HTTPAddr(2)}
 		slices.SortFunc(wantNodes, byAddr)
 		if orders.Messages != 60 || orders.Depth != 0 || orders.Paused || orders.Partial ||
-			!slices.Equal(orders.Nodes, wantNodes) || orders.Rate != -1 {
+			!slices.Equal(orders.Nodes, wantNodes) || orders.In != -1 {
 			t.Errorf("orders = %+v", orders)
 		}
 		audit := findChannel(t, orders, "audit")
-		if audit.Messages != 60 || audit.Depth != 60 || audit.InFlight != 0 || audit.Clients != 0 || !audit.Paused || audit.Rate != -1 {
+		if audit.Messages != 60 || audit.Depth != 60 || audit.InFlight != 0 || audit.Clients != 0 || !audit.Paused || audit.Out != -1 {
 			t.Errorf("orders/audit = %+v, want 60 messages all waiting, paused (on node 1)", audit)
 		}
 		billing := findChannel(t, orders, "billing")
@@ -157,15 +157,15 @@ func TestPollCluster(t *testing.T) {
 		}
 		for _, tc := range cases {
 			tp := findTopic(t, snap2, tc.topic)
-			got := tp.Rate
+			got := tp.In
 			if tc.channel != "" {
-				got = findChannel(t, tp, tc.channel).Rate
+				got = findChannel(t, tp, tc.channel).Out
 			}
 			if got != tc.want {
 				t.Errorf("%s/%s rate %v, want %v", tc.topic, tc.channel, got, tc.want)
 			}
 		}
-		if r := findTopic(t, snap2, "orders").Rate; r <= 0 {
+		if r := findTopic(t, snap2, "orders").In; r <= 0 {
 			t.Errorf("orders ingress %v, want > 0", r)
 		}
 		// Every channel rate follows Σ(Δmessages − Δdepth)/Δt over the nodes.
@@ -179,8 +179,8 @@ func TestPollCluster(t *testing.T) {
 						out += max(int64(a.Messages-b.Messages)-(a.Depth-b.Depth), 0)
 					}
 				}
-				if want := float64(out) / dt; ch.Rate != want {
-					t.Errorf("%s/%s egress %v, want %v", tp.Name, ch.Name, ch.Rate, want)
+				if want := float64(out) / dt; ch.Out != want {
+					t.Errorf("%s/%s egress %v, want %v", tp.Name, ch.Name, ch.Out, want)
 				}
 			}
 		}

@@ -67,7 +67,7 @@ func TestNodeDown(t *testing.T) {
 		}
 		// A topic only the silent node carries keeps its last totals, marked partial.
 		only := findTopic(t, snap, "only-on-1")
-		if !only.Partial || only.Rate != -1 || only.Messages != lastOnly.Messages || only.Channels[0].Depth != 5 || !only.Channels[0].Partial {
+		if !only.Partial || only.In != -1 || only.Messages != lastOnly.Messages || only.Channels[0].Depth != 5 || !only.Channels[0].Partial {
 			t.Errorf("poll %d: only-on-1 = %+v, want last totals (5 messages) marked partial", i+2, only)
 		}
 	}
@@ -82,7 +82,7 @@ func TestNodeDown(t *testing.T) {
 		t.Errorf("restarted node = %+v, errors %v", n, snap4.Errors)
 	}
 	orders := findTopic(t, snap4, "orders")
-	if orders.Partial || len(orders.Nodes) != 3 || orders.Rate < 0 {
+	if orders.Partial || len(orders.Nodes) != 3 || orders.In < 0 {
 		t.Errorf("orders after restart = %+v", orders)
 	}
 }
@@ -131,7 +131,7 @@ func TestCounterReset(t *testing.T) {
 	c.Publish(0, "t", nsqtest.Messages(3)...)
 	settled(8, 5)
 	snap2 := poll(t, src)
-	if got, want := findTopic(t, snap2, "t").Rate, 3/snap2.Taken.Sub(snap1.Taken).Seconds(); got != want {
+	if got, want := findTopic(t, snap2, "t").In, 3/snap2.Taken.Sub(snap1.Taken).Seconds(); got != want {
 		t.Fatalf("rate %v, want %v", got, want)
 	}
 
@@ -140,10 +140,10 @@ func TestCounterReset(t *testing.T) {
 	settled(0, 7)
 	snap3 := poll(t, src)
 	tp := findTopic(t, snap3, "t")
-	if want := 2 / snap3.Taken.Sub(snap2.Taken).Seconds(); tp.Rate != want {
-		t.Errorf("rate after restart %v, want %v (node 1's share only)", tp.Rate, want)
+	if want := 2 / snap3.Taken.Sub(snap2.Taken).Seconds(); tp.In != want {
+		t.Errorf("rate after restart %v, want %v (node 1's share only)", tp.In, want)
 	}
-	if ch := tp.Channels[0]; ch.Rate != 0 || ch.Depth != 8+7 {
+	if ch := tp.Channels[0]; ch.Out != 0 || ch.Depth != 8+7 {
 		t.Errorf("channel after restart = %+v, want egress 0 and depth 15 (node 0's kept on disk)", ch)
 	}
 	n0 := findNode(t, snap3, c.HTTPAddr(0))
@@ -323,7 +323,7 @@ func TestAllDown(t *testing.T) {
 		}
 	}
 	tp := findTopic(t, snap2, "t")
-	if !tp.Partial || tp.Messages != 4 || tp.Channels[0].Depth != 4 || tp.Rate != -1 {
+	if !tp.Partial || tp.Messages != 4 || tp.Channels[0].Depth != 4 || tp.In != -1 {
 		t.Errorf("t = %+v, want the last totals marked partial", tp)
 	}
 }
@@ -393,7 +393,7 @@ func TestLookupdListsSilentNodes(t *testing.T) {
 	if !live.Up || !slices.Equal(live.Tombstoned, []string{"old"}) || live.Hostname != "h-127.0.0.1" {
 		t.Errorf("live node = %+v", live)
 	}
-	if o := findTopic(t, snap, "orders"); !o.Partial || o.Rate != -1 || len(o.Nodes) != 1 {
+	if o := findTopic(t, snap, "orders"); !o.Partial || o.In != -1 || len(o.Nodes) != 1 {
 		t.Errorf("orders = %+v, want partial: the dead node carries it", o)
 	}
 	if g := findTopic(t, snap, "ghost"); !g.Partial || g.Messages != 0 || len(g.Nodes) != 0 {

@@ -37,7 +37,7 @@ func TestPollNSQDOnly(t *testing.T) {
 		}
 	}
 	tp := findTopic(t, snap, "t")
-	if tp.Messages != 4 || len(tp.Nodes) != 2 || tp.Channels[0].Depth != 4 || tp.Rate < 0 {
+	if tp.Messages != 4 || len(tp.Nodes) != 2 || tp.Channels[0].Depth != 4 || tp.In < 0 {
 		t.Errorf("t = %+v", tp)
 	}
 }

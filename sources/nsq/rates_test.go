@@ -150,9 +150,9 @@ func TestRates(t *testing.T) {
 			}
 			topic, channel, _ := strings.Cut(key, "/")
 			tp := findTopic(t, snap, topic)
-			got := tp.Rate
+			got := tp.In
 			if channel != "" {
-				got = findChannel(t, tp, channel).Rate
+				got = findChannel(t, tp, channel).Out
 			}
 			if got != want {
 				t.Errorf("%s: %s rate %v, want %v", st.name, key, got, want)

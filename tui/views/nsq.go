@@ -92,7 +92,7 @@ func nsqTopics() *View {
 		{Column: Column{Title: "INFLT", Sort: 'N', Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.InFlight) }, num: func(t sources.NSQTopic) float64 { return float64(t.InFlight) }},
 		{Column: Column{Title: "DEFER", Sort: 'E', Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Deferred) }, num: func(t sources.NSQTopic) float64 { return float64(t.Deferred) }},
 		{Column: Column{Title: "MSGS", Sort: 'M', Min: 4, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Messages) }, num: func(t sources.NSQTopic) float64 { return float64(t.Messages) }},
-		{Column: Column{Title: "RATE", Sort: 'R', Min: 6, Right: true}, text: func(t sources.NSQTopic) string { return rate(t.Rate) }, num: func(t sources.NSQTopic) float64 { return t.Rate }},
+		{Column: Column{Title: "RATE", Sort: 'R', Min: 6, Right: true}, text: func(t sources.NSQTopic) string { return rate(t.In) }, num: func(t sources.NSQTopic) float64 { return t.In }},
 		{Column: Column{Title: "CHANS", Sort: 'C', Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(len(t.Channels)) }, num: func(t sources.NSQTopic) float64 { return float64(len(t.Channels)) }},
 		{Column: Column{Title: "NODES", Sort: 'O', Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(len(t.Nodes)) }, num: func(t sources.NSQTopic) float64 { return float64(len(t.Nodes)) }},
 	}
@@ -133,7 +133,7 @@ func nsqChannels() *View {
 		{Column: Column{Title: "REQ", Sort: 'R', Min: 3, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Requeued) }, num: func(c sources.NSQChannel) float64 { return float64(c.Requeued) }},
 		{Column: Column{Title: "TIMEOUT", Sort: 'M', Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return num(c.TimedOut) }, num: func(c sources.NSQChannel) float64 { return float64(c.TimedOut) }},
 		{Column: Column{Title: "MSGS", Sort: 'S', Min: 4, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Messages) }, num: func(c sources.NSQChannel) float64 { return float64(c.Messages) }},
-		{Column: Column{Title: "RATE", Sort: 'A', Min: 6, Right: true}, text: func(c sources.NSQChannel) string { return rate(c.Rate) }, num: func(c sources.NSQChannel) float64 { return c.Rate }},
+		{Column: Column{Title: "RATE", Sort: 'A', Min: 6, Right: true}, text: func(c sources.NSQChannel) string { return rate(c.Out) }, num: func(c sources.NSQChannel) float64 { return c.Out }},
 		{Column: Column{Title: "CLIENTS", Sort: 'L', Min: 7, Right: true}, text: func(c sources.NSQChannel) string { return num(c.Clients) }, num: func(c sources.NSQChannel) float64 { return float64(c.Clients) }},
 	}
 	return define(View{Name: "channels", Title: "Channels", System: sources.NSQ, Arg: "TOPIC", ArgOptional: true, Help: "NSQ channels (all, or one topic's): depth, in-flight, requeues, timeouts, clients",

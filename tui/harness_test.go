@@ -142,7 +142,9 @@ func nsqSnap() *sources.NSQSnapshot {
 	return &sources.NSQSnapshot{
 		Meta:     sources.Meta{Seq: 1, Taken: t0, LastOK: t0},
 		Lookupds: []sources.Lookupd{{Addr: "http://10.0.0.9:4161", Up: true}},
-		Nodes:    []sources.NSQNode{{Addr: "10.0.0.5:4151", Hostname: "nsq-a", Up: true, Health: "OK", Version: "1.3.0", Lookupds: []string{"http://10.0.0.9:4161"}}},
+		Nodes: []sources.NSQNode{{Addr: "10.0.0.5:4151", Hostname: "nsq-a", Up: true, Health: "OK", Version: "1.3.0", Lookupds: []string{"http://10.0.0.9:4161"},
+			// Health judges topics and channels on each node.
+			Topics: []sources.NSQTopicStats{{Name: "events", Messages: 99, Channels: []sources.NSQChannelStats{{Name: "archive", Clients: 1}, {Name: "push", Depth: 40}}}}}},
 		Topics: []sources.NSQTopic{{Name: "events", Messages: 99, Channels: []sources.NSQChannel{
 			{Topic: "events", Name: "archive", Clients: 1}, {Topic: "events", Name: "push", Depth: 40},
 		}}},

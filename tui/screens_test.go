@@ -389,11 +389,28 @@ func TestEveryMutatingBindingIsRefusedReadOnly(t *testing.T) {
 			}
 		}
 	}
+	for _, p := range []struct{ name, arg string }{{"topic", "events"}, {"channel", "events/archive"}, {"node", "10.0.0.5:4151"}} {
+		for i := range 3 {
+			kinds[fmt.Sprintf("nsq %s page section %d", p.name, i)] = func() screen.Screen {
+				h.m.OpenView(sources.NSQ, p.name, p.arg)
+				pg := h.m.top().(*page.Screen)
+				for range i {
+					h.m.key(keyPress("]"))
+				}
+				return pg
+			}
+		}
+	}
+	kinds["inactive"] = func() screen.Screen { h.m.OpenView(sources.NSQ, "inactive", ""); return h.m.top() }
 	dialogs := map[string]func() tea.Cmd{
-		"create topic": func() tea.Cmd { return actions.CreateTopic(h.m) },
-		"alter topic":  func() tea.Cmd { return actions.AlterTopic(h.m, "orders") },
-		"reset":        func() tea.Cmd { return actions.ResetOffsets(h.m, "billing", "", -1) },
-		"delete topic": func() tea.Cmd { return actions.DeleteTopic(h.m, "orders") },
+		"create topic":     func() tea.Cmd { return actions.CreateTopic(h.m) },
+		"alter topic":      func() tea.Cmd { return actions.AlterTopic(h.m, "orders") },
+		"reset":            func() tea.Cmd { return actions.ResetOffsets(h.m, "billing", "", -1) },
+		"delete topic":     func() tea.Cmd { return actions.DeleteTopic(h.m, "orders") },
+		"empty nsq":        func() tea.Cmd { return actions.EmptyNSQ(h.m, "events", "archive") },
+		"delete nsq":       func() tea.Cmd { return actions.DeleteNSQ(h.m, "events", "") },
+		"tombstone nsq":    func() tea.Cmd { return actions.Tombstone(h.m, "events", "10.0.0.5:4151") },
+		"create nsq topic": func() tea.Cmd { b, _ := screen.Find(h.m.tabs[4].stack[0].Bindings(), "n"); return b.Run() },
 	}
 	for name, open := range dialogs {
 		kinds[name] = func() screen.Screen {

@@ -152,12 +152,27 @@ func (m *Model) freshness(s sources.System) string {
 	case sources.Kafka:
 		size = " " + screen.Plural(len(m.data.Kafka.Brokers), "broker")
 	case sources.NSQ:
-		size = " " + screen.Plural(len(m.data.NSQ.Nodes), "node")
+		size = " " + nsqSize(m.data.NSQ)
 	}
 	if meta.LastOK.IsZero() {
 		return string(s) + size + " · never reached"
 	}
 	return string(s) + size + " · " + views.Ago(max(m.now.Sub(meta.LastOK), 0)) + " ago"
+}
+
+// nsqSize is the NSQ part of the header: the nodes, how many are up when
+// not all are (gone ones are no outage), and the messages per second
+// published across the cluster (nsqadmin's counter page).
+func nsqSize(s *sources.NSQSnapshot) string {
+	up, of := views.NSQNodesUp(s)
+	size := screen.Plural(of, "node")
+	if up < of {
+		size = fmt.Sprintf("%d of %d up", up, of)
+	}
+	if in, ok := views.NSQIn(s); ok {
+		size += " · " + views.Throughput(in)
+	}
+	return size
 }
 
 func (m *Model) tabBar() string {
@@ -332,15 +347,27 @@ func (m *Model) help(h int) string {
 		lines = append(lines, wrapWords(sorts, m.width-2)...)
 	}
 	lines = append(lines, "", st.Accent.Render("Commands")+st.Muted.Render("  (: then a name; tab completes)"))
-	var cmds []string
+	// A view both systems have is one entry: ":topics (kafka, nsq)".
+	var usages []string
+	systems := map[string][]string{}
 	for _, v := range m.views {
-		name := ":" + v.Usage()
+		u := v.Usage()
+		if _, ok := systems[u]; !ok {
+			usages = append(usages, u)
+		}
 		if v.System != "" {
-			name += st.Muted.Render(" (" + string(v.System) + ")")
+			systems[u] = append(systems[u], string(v.System))
+		}
+	}
+	var cmds []string
+	for _, u := range usages {
+		name := ":" + u
+		if sys := systems[u]; len(sys) > 0 {
+			name += st.Muted.Render(" (" + strings.Join(sys, ", ") + ")")
 		}
 		cmds = append(cmds, name)
 	}
-	cmds = append(cmds, ":kafka", ":nsq", ":nsq topics", ":tail [kafka|nsq] TOPIC [PARTITIONS]", ":produce [kafka|nsq] TOPIC", ":quit")
+	cmds = append(cmds, ":kafka", ":nsq", ":tail [kafka|nsq] TOPIC [PARTITIONS]", ":produce [kafka|nsq] TOPIC", ":quit")
 	lines = append(lines, wrapWords(cmds, m.width-2)...)
 	lines = append(lines, "", st.Muted.Render("? or esc closes this help · ! changes the cluster"))
 	for i := range lines {

@@ -16,19 +16,25 @@ import (
 // The Kafka admin subcommands build the typed requests the dashboard's forms
 // build (sources/admin.go) and print the source's answer. Under --read-only
 // each is refused before anything is sent; a destructive one asks for the
-// name on a terminal and needs --yes without one.
+// name on a terminal and needs --yes without one. The NSQ forms of create
+// and delete are nsqadmin.go's.
 
-// newCreateCmd is `topicat create topic NAME -p N -r N [--config k=v]…`.
+// newCreateCmd is `topicat create topic NAME -p N -r N [--config k=v]…` and
+// `topicat create nsq TOPIC[/CHANNEL]`.
 func newCreateCmd(d *deps) *cobra.Command {
-	cmd := kindCmd("create", "Create a Kafka topic", "topic NAME")
+	cmd := kindCmd("create", "Create a Kafka topic, or an NSQ topic or channel", "topic NAME or nsq TOPIC[/CHANNEL]")
 	cmd.AddCommand(newCreateTopicCmd(d))
+	addNSQKind(d, cmd)
 	return cmd
 }
 
-// newDeleteCmd is `topicat delete topic|group|records …`.
+// newDeleteCmd is `topicat delete topic|group|records …` and `topicat
+// delete nsq TOPIC[/CHANNEL]`.
 func newDeleteCmd(d *deps) *cobra.Command {
-	cmd := kindCmd("delete", "Delete a Kafka topic, consumer group, or a partition's oldest records", "topic NAME, group GROUP or records TOPIC:PARTITION@OFFSET")
+	cmd := kindCmd("delete", "Delete a Kafka topic, consumer group, or a partition's oldest records; an NSQ topic or channel",
+		"topic NAME, group GROUP, records TOPIC:PARTITION@OFFSET or nsq TOPIC[/CHANNEL]")
 	cmd.AddCommand(newDeleteTopicCmd(d), newDeleteGroupCmd(d), newDeleteRecordsCmd(d))
+	addNSQKind(d, cmd)
 	return cmd
 }
 
@@ -287,10 +293,16 @@ type question struct {
 	yes  bool   // --yes: do not ask
 }
 
-// sendAdmin sends one admin request: refused under --read-only before
-// anything is sent (a preview, which changes nothing, goes), confirmed first
-// when it destroys. A request that failed as a whole is the error.
+// sendAdmin sends one Kafka admin request (see sendTo).
 func sendAdmin(cmd *cobra.Command, d *deps, s settings, body sources.Body, ask *question) (sources.Result, error) {
+	return sendTo(cmd, d, s, sources.Kafka, body, ask)
+}
+
+// sendTo sends one admin request to a system's source: refused under
+// --read-only before anything is sent (a preview, which changes nothing,
+// goes), confirmed first when it destroys. A request that failed as a whole
+// is the error.
+func sendTo(cmd *cobra.Command, d *deps, s settings, sys sources.System, body sources.Body, ask *question) (sources.Result, error) {
 	if s.ReadOnly && body.Action().Mutating() {
 		return sources.Result{}, errors.New(sources.ErrReadOnly.Error())
 	}
@@ -300,7 +312,7 @@ func sendAdmin(cmd *cobra.Command, d *deps, s settings, body sources.Body, ask *
 			return sources.Result{}, err
 		}
 	}
-	b, err := buildSource(s, sources.Kafka)
+	b, err := buildSource(s, sys)
 	if err != nil {
 		return sources.Result{}, err
 	}

@@ -133,7 +133,7 @@ func buildSource(s settings, sys sources.System) (built, error) {
 		}
 		return built{src: guard(k, s.ReadOnly), run: k.Run, close: k.Close}, nil
 	case sources.NSQ:
-		n, err := nsq.New(nsq.Config{Lookupds: s.Lookupd, NSQDs: s.NSQD, Interval: s.Refresh, Timeout: s.Timeout})
+		n, err := nsq.New(nsq.Config{Lookupds: s.Lookupd, NSQDs: s.NSQD, Interval: s.Refresh, Timeout: s.Timeout, SkipInactive: s.skipInactive})
 		if err != nil {
 			return built{}, usageErr("%v", err)
 		}

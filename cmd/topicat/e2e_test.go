@@ -218,7 +218,8 @@ func TestEndToEndDemo(t *testing.T) {
 	bin := binary(t)
 	term := startTerminal(t, 100, 30, []string{"TERM=xterm-256color"}, bin, "demo")
 
-	s := term.waitFor("topicat", "demo", "Brokers", "127.0.0.1:", "up", "demo: kcat -b 127.0.0.1:")
+	// "up" alone is in "Groups" on the tab bar: wait for the rows.
+	s := term.waitFor("topicat", "demo", "KAFKA Brokers  3 rows", " up ", "demo: kcat -b 127.0.0.1:")
 	if n := len(regexp.MustCompile(`(?m)^.\s+\d\s+127\.0\.0\.1:\d+`).FindAllString(s, -1)); n != 3 {
 		t.Fatalf("want 3 broker rows, saw %d:\n%s", n, s)
 	}
@@ -231,9 +232,11 @@ func TestEndToEndDemo(t *testing.T) {
 	term.keys("3")
 	term.waitFor("analytics", "billing", "audit-archiver", "Empty")
 	term.keys("4")
-	term.waitFor("NSQ Nodes", "1.3.0", "1/1")
+	// Two lookupds in the demo, each knowing every node.
+	term.waitFor("NSQ Nodes", "1.3.0", "2/2")
 	term.keys("6")
-	term.waitFor("NSQ Channels", "archive", "indexer", "push", "sender (paused)", "CLIENTS")
+	// The demo pauses emails/sender on the first node only.
+	term.waitFor("NSQ Channels", "archive", "indexer", "push", "sender", "CLIENTS", "emails/sender: paused on 1 of 3 nodes")
 	term.keys("7")
 	term.waitFor("replication factor 1", "depth", "no clients", "What to do:")
 
@@ -382,7 +385,9 @@ func TestEndToEndBashCompletion(t *testing.T) {
 	for _, tc := range []struct{ typed, want string }{
 		{"topicat dem", "topicat demo"},
 		{"topicat get kaf", "topicat get kafka"},
-		{"topicat get -b h:1 nsq cha", "topicat get -b h:1 nsq channels"},
+		// channel (a page) and channels (a pane): bash completes the prefix they share.
+		{"topicat get -b h:1 nsq cha", "topicat get -b h:1 nsq channel"},
+		{"topicat get -b h:1 nsq inac", "topicat get -b h:1 nsq inactive"},
 		{"topicat --config " + cfg + " -c st", "-c staging"},
 		{"topicat --theme noc", "--theme nocturne"},
 	} {

@@ -24,6 +24,9 @@ type settings struct {
 	Theme    string
 	// skipGroups is set by a one-shot get of a view that shows no groups.
 	skipGroups bool
+	// skipInactive is set by a one-shot get of a view that shows no
+	// inactive NSQ registrations (only the inactive and lookupds views do).
+	skipInactive bool
 }
 
 // listFlag collects a flag given several times or comma separated, as kcat's

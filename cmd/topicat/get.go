@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
@@ -95,6 +96,7 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 		return err
 	}
 	s.skipGroups = v.SkipsGroups
+	s.skipInactive = v.Name != "inactive" && v.Name != "lookupds"
 	data, err := collect(ctx, s, v.System, stderr)
 	if err != nil {
 		return err
@@ -112,12 +114,23 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 			return err
 		}
 	case v.IsPage():
-		if err := writePage(stdout, raw.(views.Page)); err != nil {
+		p := raw.(views.Page)
+		if err := writePage(stdout, p); err != nil {
 			return err
+		}
+		if isTerminal(stdout) {
+			tables := make([]views.Table, len(p.Sections))
+			for i, sec := range p.Sections {
+				tables[i] = sec.Table
+			}
+			fmt.Fprint(stderr, rateFootnote(tables...))
 		}
 	default:
 		if err := views.WriteTable(stdout, table, table.Rows); err != nil {
 			return fmt.Errorf("write table: %w", err)
+		}
+		if isTerminal(stdout) {
+			fmt.Fprint(stderr, rateFootnote(table))
 		}
 	}
 	if v.Name == "health" {
@@ -174,6 +187,28 @@ func writeJSON(w io.Writer, data any) error {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
+}
+
+// rateFootnote explains a "–" under a rate column (RATE, IN/s, OUT/s): a
+// rate is the difference between two polls and get takes one. It is said
+// to a person at a terminal; JSON has null there, and scripts want no
+// chatter. "" when every rate is known.
+func rateFootnote(tables ...views.Table) string {
+	var cols []string
+	for _, t := range tables {
+		for i, c := range t.Columns {
+			if (c.Title != "RATE" && !strings.HasSuffix(c.Title, "/s")) || slices.Contains(cols, c.Title) {
+				continue
+			}
+			if slices.ContainsFunc(t.Rows, func(r views.Row) bool { return strings.HasPrefix(r.Cells[i], "–") }) {
+				cols = append(cols, c.Title)
+			}
+		}
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	return "topicat: – under " + strings.Join(cols, " and ") + ": a rate needs two polls and get takes one; the dashboard shows it, -o json gives null\n"
 }
 
 func isTerminal(w io.Writer) bool {

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/kafka/kafkatest"
 	"github.com/topicat/topicat/sources/nsq/nsqtest"
+	"github.com/topicat/topicat/tui/views"
 )
 
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -269,5 +271,40 @@ func TestGetHealthQuiet(t *testing.T) {
 	out, errOut, code := runCLI(t, "get", "health", "-b", brokers, "-q")
 	if code != 1 || out != "" || !strings.Contains(errOut, "error severity") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestRateFootnote: a one-shot get cannot know a rate (it needs two polls);
+// the footnote names the columns that show "–", and nothing when all are known.
+func TestRateFootnote(t *testing.T) {
+	channels := func(in, out float64) views.Table {
+		t.Helper()
+		target, err := views.Lookup(views.All(), "", []string{"nsq", "channels"}, func(sources.System) bool { return true }, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap := &sources.NSQSnapshot{Topics: []sources.NSQTopic{{Name: "events", In: in, Channels: []sources.NSQChannel{
+			{Topic: "events", Name: "archive", In: in, Out: out, Drain: sources.CatchUpUnknown},
+		}}}}
+		table, _, err := target.View.Build(views.Data{NSQ: snap}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return table
+	}
+	for _, tc := range []struct {
+		name   string
+		tables []views.Table
+		want   string
+	}{
+		{"one poll", []views.Table{channels(-1, -1)}, "topicat: – under IN/s and OUT/s: a rate needs two polls and get takes one; the dashboard shows it, -o json gives null\n"},
+		{"out unknown only", []views.Table{channels(2, -1)}, "topicat: – under OUT/s: "},
+		{"known", []views.Table{channels(2, 1.5)}, ""},
+		{"each title once across a page's sections", []views.Table{channels(-1, 1), channels(-1, 1)}, "topicat: – under IN/s: "},
+	} {
+		got := rateFootnote(tc.tables...)
+		if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

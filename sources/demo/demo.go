@@ -1,6 +1,6 @@
 // Package demo runs the embedded default: a 3-broker Kafka cluster (kfake, the
-// real wire protocol) and an NSQ cluster (nsqlookupd and two nsqd, the real
-// code) inside this process on 127.0.0.1, seeded with topics and kept busy by
+// real wire protocol) and an NSQ cluster (two nsqlookupd and three nsqd, the
+// real code) inside this process on 127.0.0.1, seeded with topics and kept busy by
 // synthetic producers and consumers, so `topicat demo` shows the real product
 // with no cluster at hand. Its addresses work for kcat and nsq_tail too.
 package demo
@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,9 +51,15 @@ var nsqTopics = []struct {
 	perTick  int // messages per 200 ms per nsqd
 }{
 	{"events", []string{"archive", "indexer"}, 2},
-	{"emails", []string{"sender"}, 1},      // sender is paused: depth grows
+	{"emails", []string{"sender"}, 1},      // sender is paused on the first nsqd only: its depth grows there
 	{"notifications", []string{"push"}, 1}, // push has no consumer: messages pile up
 }
+
+// nsqInactive is registered in the lookupds and produced by no nsqd:
+// nsqadmin's "inactive" list.
+const nsqInactive, nsqInactiveChannel = "legacy-import", "replay"
+
+const nsqNodes, nsqLookupds = 3, 2
 
 // Addrs are where the demo clusters listen.
 type Addrs struct {
@@ -64,10 +71,10 @@ type Addrs struct {
 
 // Cluster is a running demo.
 type Cluster struct {
-	kafka   *kfake.Cluster
-	lookupd *nsqembed.Lookupd
-	nsqds   []*nsqembed.NSQD
-	addrs   Addrs
+	kafka    *kfake.Cluster
+	lookupds []*nsqembed.Lookupd
+	nsqds    []*nsqembed.NSQD
+	addrs    Addrs
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -89,13 +96,18 @@ func Start(ctx context.Context) (_ *Cluster, err error) {
 	}
 	c.addrs.Brokers = c.kafka.ListenAddrs()
 
-	c.lookupd, err = nsqembed.StartLookupd("", "")
-	if err != nil {
-		return nil, err
+	var lookupdTCP []string
+	for range nsqLookupds {
+		l, err := nsqembed.StartLookupd("", "")
+		if err != nil {
+			return nil, err
+		}
+		c.lookupds = append(c.lookupds, l)
+		c.addrs.LookupdHTTP = append(c.addrs.LookupdHTTP, l.URL())
+		lookupdTCP = append(lookupdTCP, l.TCPAddr())
 	}
-	c.addrs.LookupdHTTP = []string{c.lookupd.URL()}
-	for i := range 2 {
-		d, err := nsqembed.StartNSQD(nsqembed.NSQDOptions{ID: int64(i + 1), Lookupds: []string{c.lookupd.TCPAddr()}})
+	for i := range nsqNodes {
+		d, err := nsqembed.StartNSQD(nsqembed.NSQDOptions{ID: int64(i + 1), Lookupds: lookupdTCP})
 		if err != nil {
 			return nil, err
 		}
@@ -141,8 +153,8 @@ func (c *Cluster) Close() {
 		for _, d := range c.nsqds {
 			d.Close()
 		}
-		if c.lookupd != nil {
-			c.lookupd.Close()
+		for _, l := range c.lookupds {
+			l.Close()
 		}
 		if c.kafka != nil {
 			c.kafka.Close()
@@ -236,7 +248,18 @@ func (c *Cluster) seedNSQ(ctx context.Context) error {
 				}
 			}
 		}
-		if err := nsqdPost(ctx, addr, "/channel/pause", "emails", "sender"); err != nil {
+		if addr == c.addrs.NSQDHTTP[0] {
+			if err := nsqdPost(ctx, addr, "/channel/pause", "emails", "sender"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, u := range c.addrs.LookupdHTTP {
+		addr := strings.TrimPrefix(u, "http://")
+		if err := nsqdPost(ctx, addr, "/topic/create", nsqInactive, ""); err != nil {
+			return err
+		}
+		if err := nsqdPost(ctx, addr, "/channel/create", nsqInactive, nsqInactiveChannel); err != nil {
 			return err
 		}
 	}
@@ -261,15 +284,16 @@ func (c *Cluster) startNSQTraffic(ctx context.Context) error {
 			}
 		})
 	}
-	for _, ch := range []string{"archive", "indexer"} {
-		cons, err := nsq.NewConsumer("events", ch, cfg)
+	for _, tc := range [][2]string{{"events", "archive"}, {"events", "indexer"}, {"emails", "sender"}} {
+		topic, ch := tc[0], tc[1]
+		cons, err := nsq.NewConsumer(topic, ch, cfg)
 		if err != nil {
-			return fmt.Errorf("start nsq consumer events/%s: %w", ch, err)
+			return fmt.Errorf("start nsq consumer %s/%s: %w", topic, ch, err)
 		}
 		cons.SetLogger(quiet, nsq.LogLevelError)
 		cons.AddHandler(nsq.HandlerFunc(func(*nsq.Message) error { return nil }))
 		if err := cons.ConnectToNSQDs(c.addrs.NSQDTCP); err != nil {
-			return fmt.Errorf("connect nsq consumer events/%s: %w", ch, err)
+			return fmt.Errorf("connect nsq consumer %s/%s: %w", topic, ch, err)
 		}
 		c.wg.Add(1)
 		go func() {
@@ -301,6 +325,7 @@ func (c *Cluster) run(ctx context.Context, stop func(), every time.Duration, fn 
 	}()
 }
 
+// nsqdPost posts to an nsqd's or an nsqlookupd's HTTP API (host:port).
 func nsqdPost(ctx context.Context, addr, path, topic, channel string) error {
 	q := url.Values{"topic": {topic}}
 	if channel != "" {

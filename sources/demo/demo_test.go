@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestDemoShowsWhatItPromises(t *testing.T) {
 	}
 	t.Cleanup(c.Close)
 	a := c.Addrs()
-	if len(a.Brokers) != 3 || len(a.LookupdHTTP) != 1 || len(a.NSQDHTTP) != 2 || len(a.NSQDTCP) != 2 {
+	if len(a.Brokers) != 3 || len(a.LookupdHTTP) != nsqLookupds || len(a.NSQDHTTP) != nsqNodes || len(a.NSQDTCP) != nsqNodes {
 		t.Fatalf("addresses: %+v", a)
 	}
 
@@ -77,8 +78,13 @@ func TestDemoShowsWhatItPromises(t *testing.T) {
 
 // demoComplete reports whether both snapshots show the demo's whole story.
 func demoComplete(k *sources.KafkaSnapshot, n *sources.NSQSnapshot) bool {
-	if len(k.Brokers) != 3 || len(n.Nodes) != 2 {
+	if len(k.Brokers) != 3 || len(n.Nodes) != nsqNodes || len(n.Lookupds) != nsqLookupds {
 		return false
+	}
+	for _, node := range n.Nodes {
+		if !node.Up || len(node.Lookupds) != nsqLookupds {
+			return false
+		}
 	}
 	topics := map[string]sources.Topic{}
 	for _, t := range k.Topics {
@@ -110,5 +116,9 @@ func demoComplete(k *sources.KafkaSnapshot, n *sources.NSQSnapshot) bool {
 		}
 	}
 	sender, push, archive := channels["emails/sender"], channels["notifications/push"], channels["events/archive"]
-	return sender.Paused && sender.Depth > 0 && push.Clients == 0 && push.Depth > 0 && archive.Clients > 0 && archive.Messages > 0
+	inactive := slices.ContainsFunc(n.Inactive, func(i sources.NSQInactive) bool { return i.Topic == nsqInactive })
+	// sender is paused on one node of three, not on the cluster; its
+	// consumer drains the other two.
+	return !sender.Paused && len(sender.PausedOn) == 1 && sender.Depth > 0 && sender.Clients > 0 &&
+		push.Clients == 0 && push.Depth > 0 && archive.Clients > 0 && archive.Messages > 0 && inactive
 }

@@ -31,10 +31,10 @@ func TestKafka(t *testing.T) {
 	got := titles(Kafka(snap))
 	want := []string{
 		"error broker 2: broker is down",
-		"error topic payments: 1 offline partition(s)",
+		"error topic payments: 1 offline partition",
 		"warning group analytics: no members, lag 40",
 		"warning topic audit-log: replication factor 1",
-		"warning topic payments: 2 under-replicated partition(s)",
+		"warning topic payments: 2 under-replicated partitions",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %q\nwant %q", got, want)
@@ -49,44 +49,6 @@ func TestKafka(t *testing.T) {
 	}
 	if Kafka(nil) != nil {
 		t.Fatal("nil snapshot has findings")
-	}
-}
-
-func TestNSQ(t *testing.T) {
-	snap := &sources.NSQSnapshot{
-		Meta:     sources.Meta{LastOK: time.Now()},
-		Lookupds: []sources.Lookupd{{Addr: "http://a", Up: true}, {Addr: "http://b", Up: true}},
-		Nodes: []sources.NSQNode{
-			{Addr: "n1:4151", Up: true, Health: "OK", Version: "1.10.0", Lookupds: []string{"http://a", "http://b"}},
-			{Addr: "n2:4151", Up: true, Health: "OK", Version: "1.9.2", Lookupds: []string{"http://a"}},
-			{Addr: "n3:4151", Up: false, Err: "connection refused"},
-		},
-		Topics: []sources.NSQTopic{
-			{Name: "orphans", Depth: 5},
-			{Name: "events", Depth: 12, Channels: []sources.NSQChannel{
-				{Name: "archive", Clients: 1},
-				{Name: "push", Depth: 9},
-				{Name: "emails", Depth: 3, Paused: true},
-				{Name: "tail#ephemeral", Depth: 2},
-			}},
-		},
-	}
-	got := titles(NSQ(snap))
-	want := []string{
-		"error nsqd n3:4151: nsqd is down",
-		"warning channel events/push: depth 9 and no clients",
-		"warning nsqd n2:4151: known to 1 of 2 lookupds",
-		"warning topic orphans: depth 5 and no channels",
-		"info channel events/emails: paused with depth 3",
-		"info nsqd n2:4151: older version 1.9.2",
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %q\nwant %q", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("finding %d = %q, want %q (all: %q)", i, got[i], want[i], got)
-		}
 	}
 }
 

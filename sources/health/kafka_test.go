@@ -45,19 +45,19 @@ func TestKafkaFindings(t *testing.T) {
 		{"ISR below the topic's min.insync.replicas", func(s *sources.KafkaSnapshot) {
 			s.Topics = []sources.Topic{{Name: "payments", ReplicationFactor: 3, MinInsync: 2, UnderReplicated: 2,
 				Partitions: parts(10, nil, []int32{1}, []int32{2})}}
-		}, []string{"error topic payments: 2 partition(s) below min.insync.replicas (2)", "warning topic payments: 2 under-replicated"},
+		}, []string{"error topic payments: 2 partitions below min.insync.replicas (2)", "warning topic payments: 2 under-replicated"},
 			"partitions 1, 2 have fewer than 2 replicas in sync: acks=all producers", "bring brokers 0, 1, 2 back in sync"},
 		{"ISR below the brokers' min.insync.replicas when the topic's is unknown", func(s *sources.KafkaSnapshot) {
 			s.Cluster.MinInsyncReplicas = 2
 			s.Topics = []sources.Topic{{Name: "payments", ReplicationFactor: 3, MinInsync: -1, UnderReplicated: 1,
 				Partitions: parts(10, []int32{0})}}
-		}, []string{"error topic payments: 1 partition(s) below min.insync.replicas (2)", "warning topic payments: 1 under-replicated"},
+		}, []string{"error topic payments: 1 partition below min.insync.replicas (2)", "warning topic payments: 1 under-replicated"},
 			"NOT_ENOUGH_REPLICAS", "brokers 1, 2"},
 		{"an offline partition is not counted again below min.insync", func(s *sources.KafkaSnapshot) {
 			p := parts(10, []int32{0})
 			p[0].Leader, p[0].ISR = -1, nil
 			s.Topics = []sources.Topic{{Name: "payments", ReplicationFactor: 3, MinInsync: 2, Offline: 1, UnderReplicated: 1, Partial: true, Partitions: p}}
-		}, []string{"error topic payments: 1 offline partition(s)", "warning topic payments: 1 under-replicated"}, "", ""},
+		}, []string{"error topic payments: 1 offline partition", "warning topic payments: 1 under-replicated"}, "", ""},
 		{"replication factor below min.insync.replicas", func(s *sources.KafkaSnapshot) {
 			s.Topics = []sources.Topic{{Name: "audit", ReplicationFactor: 2, MinInsync: 3, Partitions: parts(10, nil)}}
 		}, []string{"error topic audit: replication factor 2 below min.insync.replicas 3"}, "never", "raise the replication factor"},
@@ -103,7 +103,7 @@ func TestKafkaFindings(t *testing.T) {
 			p := parts(100, nil, nil, nil)
 			p[1].Low, p[1].High, p[1].Err = -1, -1, "leader broker 1 did not answer"
 			s.Topics = []sources.Topic{{Name: "orders", ReplicationFactor: 3, Messages: 200, Partial: true, Partitions: p}}
-		}, []string{"warning topic orders: offsets of 1 partition(s) unreadable"}, "partition 1, so they read low: leader broker 1 did not answer", "leaders"},
+		}, []string{"warning topic orders: offsets of 1 partition unreadable"}, "partition 1, so they read low: leader broker 1 did not answer", "leaders"},
 		{"group WARN", func(s *sources.KafkaSnapshot) {
 			s.Groups = []sources.Group{{ID: "analytics", State: "Stable", Members: 1, Lag: 740, Status: sources.StatusWarn, CatchUp: sources.CatchUpNever}}
 		}, []string{"warning group analytics: lag growing (WARN), lag 740, never catches up at this pace"}, "slower than the producers", "add consumers"},

@@ -45,7 +45,7 @@ func TestKafkaFindingsOnKfake(t *testing.T) {
 				c.CreateTopic("payments", 3, 3, map[string]string{"min.insync.replicas": "2"})
 				c.UnderReplicated("payments", 1, []int32{c.Leader("payments", 1)})
 			},
-			want: []string{"error topic payments: 1 partition(s) below min.insync.replicas (2)", "warning topic payments: 1 under-replicated partition(s)"},
+			want: []string{"error topic payments: 1 partition below min.insync.replicas (2)", "warning topic payments: 1 under-replicated partition"},
 		},
 		{
 			name:   "a topic with one replica",
@@ -82,7 +82,7 @@ func TestKafkaFindingsOnKfake(t *testing.T) {
 				c.Produce("payments", 30)
 				c.OfflinePartition("payments", 1)
 			},
-			want: []string{"error topic payments: 1 offline partition(s)"},
+			want: []string{"error topic payments: 1 offline partition"},
 		},
 		{
 			name: "partition skew",
@@ -105,7 +105,7 @@ func TestKafkaFindingsOnKfake(t *testing.T) {
 			want: []string{
 				"error broker 2: broker is down",
 				"error group billing-2-",
-				"warning topic orders: offsets of 1 partition(s) unreadable",
+				"warning topic orders: offsets of 1 partition unreadable",
 				"warning group billing-2-", // still listed: Empty, lag 300
 			},
 		},

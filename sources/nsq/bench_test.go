@@ -2,7 +2,10 @@ package nsq_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -83,4 +86,70 @@ func benchPoll(b *testing.B, c *nsqtest.Cluster, cfg nsq.Config) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPollAtScale is one poll at the scale: 100 nsqd × 100
+// topics × 3 channels (30,000 channels on the nodes), each nsqd a plain HTTP
+// server on 127.0.0.1 answering /stats with what nsqd 1.3 sends for it
+// (every field, E2E off as by default), behind a lookupd whose /nodes lists
+// them all. Only topicat's side is measured: no nsqd shares the CPUs.
+func BenchmarkPollAtScale(b *testing.B) {
+	const nodes, topics, channels = 100, 100, 3
+	var producers []map[string]any
+	var names []string
+	for ti := range topics {
+		names = append(names, fmt.Sprintf("topic-%03d", ti))
+	}
+	for i := range nodes {
+		body := scaleStats(int64(i), names, channels)
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/stats" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Write(body)
+		}))
+		b.Cleanup(s.Close)
+		port := s.Listener.Addr().(*net.TCPAddr).Port
+		producers = append(producers, producer("127.0.0.1", port, 40000+i, names, make([]bool, topics)))
+	}
+	l := fakeLookupd(b, producers...)
+	b.Run("100x100x3", func(b *testing.B) {
+		cfg := nsq.Config{Lookupds: []string{l.URL}, Timeout: time.Minute}
+		src := newSource(b, nil, cfg)
+		snap := poll(b, src)
+		if len(snap.Nodes) != nodes || len(snap.Topics) != topics || len(snap.Topics[0].Channels) != channels || len(snap.Errors) != 0 {
+			b.Fatalf("cluster not as built: %d nodes, %d topics, errors %v", len(snap.Nodes), len(snap.Topics), snap.Errors)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := src.Poll(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// scaleStats is an nsqd 1.3 /stats body (include_clients=false,
+// include_mem=false) for the given topics with n channels each.
+func scaleStats(seed int64, topics []string, n int) []byte {
+	e2e := map[string]any{"count": 0, "percentiles": nil}
+	var ts []map[string]any
+	for ti, name := range topics {
+		msgs := 1000*seed + int64(ti)
+		var cs []map[string]any
+		for ci := range n {
+			cs = append(cs, map[string]any{
+				"channel_name": fmt.Sprintf("channel-%d", ci), "depth": msgs / 2, "backend_depth": msgs / 4,
+				"in_flight_count": ci, "deferred_count": 0, "message_count": msgs, "requeue_count": 3, "timeout_count": 1,
+				"client_count": ci, "clients": []any{}, "paused": false, "e2e_processing_latency": e2e,
+			})
+		}
+		ts = append(ts, map[string]any{
+			"topic_name": name, "channels": cs, "depth": 0, "backend_depth": 0, "message_count": msgs,
+			"message_bytes": 100 * msgs, "paused": false, "e2e_processing_latency": e2e,
+		})
+	}
+	b, _ := json.Marshal(map[string]any{"version": "1.3.0", "health": "OK", "start_time": 1700000000, "topics": ts, "producers": []any{}})
+	return b
 }

@@ -104,8 +104,9 @@ func TestPollCluster(t *testing.T) {
 			t.Errorf("orders = %+v", orders)
 		}
 		audit := findChannel(t, orders, "audit")
-		if audit.Messages != 60 || audit.Depth != 60 || audit.InFlight != 0 || audit.Clients != 0 || !audit.Paused || audit.Out != -1 {
-			t.Errorf("orders/audit = %+v, want 60 messages all waiting, paused (on node 1)", audit)
+		if audit.Messages != 60 || audit.Depth != 60 || audit.InFlight != 0 || audit.Clients != 0 || audit.Out != -1 ||
+			audit.Paused || !slices.Equal(audit.PausedOn, []string{c.HTTPAddr(1)}) {
+			t.Errorf("orders/audit = %+v, want 60 messages all waiting, paused on node 1 only (not paused as a whole)", audit)
 		}
 		billing := findChannel(t, orders, "billing")
 		if billing.Messages != 60 || billing.Depth != 0 || billing.InFlight != 0 || billing.Clients != 3 || billing.Paused {
@@ -124,7 +125,7 @@ func TestPollCluster(t *testing.T) {
 			t.Errorf("events = %+v", events)
 		}
 		lonely := findTopic(t, snap1, "lonely")
-		if lonely.Messages != 4 || lonely.Depth != 4 || !lonely.Paused || len(lonely.Channels) != 0 ||
+		if lonely.Messages != 4 || lonely.Depth != 4 || !lonely.Paused || !slices.Equal(lonely.PausedOn, lonely.Nodes) || len(lonely.Channels) != 0 ||
 			!slices.Equal(lonely.Nodes, []string{c.HTTPAddr(2)}) {
 			t.Errorf("lonely = %+v", lonely)
 		}
@@ -136,6 +137,7 @@ func TestPollCluster(t *testing.T) {
 
 	t.Run("rates", func(t *testing.T) {
 		sc.publish(0, "orders", 5)
+		sc.publish(1, "orders", 3) // into audit, paused there
 		sc.publish(2, "orders", 7)
 		sc.publish(1, "events", 2)
 		sc.settle(t)
@@ -148,11 +150,11 @@ func TestPollCluster(t *testing.T) {
 			topic, channel string
 			want           float64
 		}{
-			{"orders", "", float64(12) / dt},
+			{"orders", "", float64(15) / dt},
 			{"events", "", float64(2) / dt},
 			{"lonely", "", 0},
-			{"orders", "billing", float64(12) / dt}, // consumed as fast as published
-			{"orders", "audit", 0},                  // paused: depth grew by what came in
+			{"orders", "billing", float64(15) / dt}, // consumed as fast as published
+			{"orders", "audit", 0},                  // unread, and paused on node 1: depth grew by what came in
 			{"events", "archive", 0},
 		}
 		for _, tc := range cases {
@@ -168,6 +170,18 @@ func TestPollCluster(t *testing.T) {
 		if r := findTopic(t, snap2, "orders").In; r <= 0 {
 			t.Errorf("orders ingress %v, want > 0", r)
 		}
+		// The paused channel takes messages in and lets none out.
+		audit := findChannel(t, findTopic(t, snap2, "orders"), "audit")
+		if want := float64(15) / dt; audit.In != want || audit.Out != 0 {
+			t.Errorf("orders/audit in %v out %v, want in %v out 0", audit.In, audit.Out, want)
+		}
+		if a, _ := nodeChannel(findNode(t, snap2, c.HTTPAddr(1)), "orders", "audit"); !a.Paused || a.In != 3/dt || a.Out != 0 {
+			t.Errorf("orders/audit on node 1 = %+v, want paused, in %v, out 0", a, 3/dt)
+		}
+		// The previous snapshot is as it was published.
+		if o := findTopic(t, snap1, "orders"); o.In != -1 || len(o.Ins) != 1 {
+			t.Errorf("snapshot 1 changed: orders = %+v", o)
+		}
 		// Every channel rate follows Σ(Δmessages − Δdepth)/Δt over the nodes.
 		for _, tp := range snap2.Topics {
 			for _, ch := range tp.Channels {
@@ -176,7 +190,11 @@ func TestPollCluster(t *testing.T) {
 					a, okA := nodeChannel(n, tp.Name, ch.Name)
 					b, okB := nodeChannel(findNode(t, snap1, n.Addr), tp.Name, ch.Name)
 					if okA && okB {
-						out += max(int64(a.Messages-b.Messages)-(a.Depth-b.Depth), 0)
+						held := (a.Depth + a.InFlight + a.Deferred) - (b.Depth + b.InFlight + b.Deferred)
+						out += max(int64(a.Messages-b.Messages)-held, 0)
+						if a.Out != float64(max(int64(a.Messages-b.Messages)-held, 0))/dt {
+							t.Errorf("%s/%s on %s egress %v", tp.Name, ch.Name, n.Addr, a.Out)
+						}
 					}
 				}
 				if want := float64(out) / dt; ch.Out != want {
@@ -224,12 +242,20 @@ func assertSums(t *testing.T, snap *sources.NSQSnapshot, tp sources.NSQTopic) {
 		want.Depth += nt.Depth
 		want.BackendDepth += nt.BackendDepth
 		want.Messages += nt.Messages
-		want.Paused = want.Paused || nt.Paused
+		want.MessageBytes += nt.MessageBytes
+		want.Nodes = append(want.Nodes, n.Addr)
+		if nt.Paused {
+			want.PausedOn = append(want.PausedOn, n.Addr)
+		}
 		for _, c := range nt.Channels {
 			m := chans[c.Name]
 			if m == nil {
 				m = &sources.NSQChannel{}
 				chans[c.Name] = m
+			}
+			m.Nodes = append(m.Nodes, n.Addr)
+			if c.Paused {
+				m.PausedOn = append(m.PausedOn, n.Addr)
 			}
 			m.Depth += c.Depth
 			m.BackendDepth += c.BackendDepth
@@ -239,10 +265,12 @@ func assertSums(t *testing.T, snap *sources.NSQSnapshot, tp sources.NSQTopic) {
 			m.Requeued += c.Requeued
 			m.TimedOut += c.TimedOut
 			m.Clients += c.Clients
-			m.Paused = m.Paused || c.Paused
 		}
 	}
-	if tp.Depth != want.Depth || tp.BackendDepth != want.BackendDepth || tp.Messages != want.Messages || tp.Paused != want.Paused {
+	// Paused as a whole only when paused on every node that carries it.
+	want.Paused = len(want.PausedOn) > 0 && len(want.PausedOn) == len(want.Nodes)
+	if tp.Depth != want.Depth || tp.BackendDepth != want.BackendDepth || tp.Messages != want.Messages || tp.MessageBytes != want.MessageBytes ||
+		tp.Paused != want.Paused || !slices.Equal(tp.PausedOn, want.PausedOn) || !slices.Equal(tp.Nodes, want.Nodes) {
 		t.Errorf("%s totals %+v, per-node sums %+v", tp.Name, tp, want)
 	}
 	if len(tp.Channels) != len(chans) {
@@ -253,8 +281,10 @@ func assertSums(t *testing.T, snap *sources.NSQSnapshot, tp sources.NSQTopic) {
 		if w == nil {
 			continue
 		}
+		w.Paused = len(w.PausedOn) > 0 && len(w.PausedOn) == len(w.Nodes)
 		if c.Depth != w.Depth || c.BackendDepth != w.BackendDepth || c.InFlight != w.InFlight || c.Deferred != w.Deferred ||
-			c.Messages != w.Messages || c.Requeued != w.Requeued || c.TimedOut != w.TimedOut || c.Clients != w.Clients || c.Paused != w.Paused {
+			c.Messages != w.Messages || c.Requeued != w.Requeued || c.TimedOut != w.TimedOut || c.Clients != w.Clients ||
+			c.Paused != w.Paused || !slices.Equal(c.PausedOn, w.PausedOn) || !slices.Equal(c.Nodes, w.Nodes) {
 			t.Errorf("%s/%s totals %+v, per-node sums %+v", tp.Name, c.Name, c, *w)
 		}
 	}

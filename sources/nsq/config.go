@@ -38,6 +38,10 @@ type Config struct {
 	// vanishes at once; keeping it for a while is what lets the snapshot say it
 	// is down and mark its topics partial instead of silently shrinking totals.
 	ForgetAfter time.Duration
+	// SkipInactive leaves out the registrations no node produces
+	// (NSQSnapshot.Inactive): one question per topic per lookupd, which a
+	// one-shot `get` of a view that does not show them need not wait for.
+	SkipInactive bool
 }
 
 const (

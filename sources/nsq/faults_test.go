@@ -19,8 +19,9 @@ import (
 	"github.com/topicat/topicat/sources/nsq/nsqtest"
 )
 
-// One nsqd stops: it stays listed as down, its topics are marked partial, and
-// it comes back when restarted.
+// One nsqd stops answering while the lookupds still list it: it is down, its
+// topics are marked partial, and stay so after the lookupds drop it; it
+// comes back when restarted.
 func TestNodeDown(t *testing.T) {
 	c := nsqtest.NewCluster(t, 2, 3)
 	for i := range 3 {
@@ -37,16 +38,20 @@ func TestNodeDown(t *testing.T) {
 	before := findNode(t, snap1, down)
 	lastOnly := findTopic(t, snap1, "only-on-1")
 
-	c.StopNSQD(1)
+	c.HaltNSQD(1)
 	snap2 := poll(t, src)
-	// Then let the lookupds notice (they drop a node when its connection
-	// closes) and poll again: the node must stay, from the last snapshot.
+	if n := findNode(t, snap2, down); !slices.Equal(n.Lookupds, c.LookupdURLs()) {
+		t.Errorf("poll 2: the halted node is known to %v, want both lookupds", n.Lookupds)
+	}
+	// Then let the lookupds drop it (they do when its connection closes)
+	// and poll again: the node must stay down, from the last snapshot.
+	c.StopNSQD(1)
 	c.WaitRegistered()
 	snap3 := poll(t, src)
 
 	for i, snap := range []*sources.NSQSnapshot{snap2, snap3} {
 		n := findNode(t, snap, down)
-		if n.Up || n.DownSince != snap2.Taken || !strings.Contains(n.Err, down) || n.Health != "" {
+		if n.Up || n.Gone || n.DownSince != snap2.Taken || !strings.Contains(n.Err, down) || n.Health != "" {
 			t.Errorf("poll %d: stopped node = Up %v DownSince %v (want %v) Err %q Health %q",
 				i+2, n.Up, n.DownSince, snap2.Taken, n.Err, n.Health)
 		}
@@ -87,24 +92,35 @@ func TestNodeDown(t *testing.T) {
 	}
 }
 
-// A node that left every lookupd is dropped after ForgetAfter; a configured one stays.
+// A node that left every lookupd and then stopped answering is gone, then
+// dropped after ForgetAfter; so is a down node the lookupds dropped; a
+// configured node stays, down, whatever the lookupds say.
 func TestNodeForgotten(t *testing.T) {
-	c := nsqtest.NewCluster(t, 1, 3)
+	c := nsqtest.NewCluster(t, 1, 4)
 	src := newSource(t, c, nsq.Config{Lookupds: c.LookupdURLs(), NSQDs: []string{c.HTTPAddr(2)}, ForgetAfter: time.Nanosecond})
-	if n := len(poll(t, src).Nodes); n != 3 {
-		t.Fatalf("%d nodes, want 3", n)
+	if n := len(poll(t, src).Nodes); n != 4 {
+		t.Fatalf("%d nodes, want 4", n)
 	}
-	c.StopNSQD(1)
-	c.StopNSQD(2)
-	c.WaitRegistered()
+	c.DecommissionNSQD(1)
+	c.DecommissionNSQD(2)
+	c.HaltNSQD(3)
 	snap := poll(t, src)
+	if n := findNode(t, snap, c.HTTPAddr(1)); !n.Gone || n.GoneSince != snap.Taken || n.Up || n.Err != "" || !n.DownSince.IsZero() {
+		t.Errorf("decommissioned node = %+v, want gone since this poll, no error", n)
+	}
+	if n := findNode(t, snap, c.HTTPAddr(3)); n.Gone || n.Up || n.DownSince != snap.Taken {
+		t.Errorf("halted node = %+v, want down", n)
+	}
+	c.StopNSQD(3)
+	c.WaitRegistered()
+	snap = poll(t, src)
 	if len(snap.Nodes) != 2 {
 		t.Fatalf("nodes %+v, want node 0 and the configured node 2", snap.Nodes)
 	}
-	if n := findNode(t, snap, c.HTTPAddr(2)); n.Up || n.Hostname == "" {
+	if n := findNode(t, snap, c.HTTPAddr(2)); n.Up || n.Gone || n.Hostname == "" {
 		t.Errorf("configured node = %+v, want down with its identity", n)
 	}
-	if len(snap.Errors) != 1 {
+	if len(snap.Errors) != 1 || snap.Errors[0].Endpoint != "nsqd "+c.HTTPAddr(2) {
 		t.Errorf("errors %v, want one for the configured node", snap.Errors)
 	}
 }
@@ -152,8 +168,10 @@ func TestCounterReset(t *testing.T) {
 	}
 }
 
+// A lookupd stops: its counts are unknown (not its old ones), and the nodes
+// are known to the other lookupd only.
 func TestLookupdDown(t *testing.T) {
-	c := nsqtest.NewCluster(t, 2, 2)
+	c := nsqtest.NewCluster(t, 2, 3)
 	urls := c.LookupdURLs()
 	src := newSource(t, c, nsq.Config{Lookupds: urls})
 	poll(t, src)
@@ -162,8 +180,12 @@ func TestLookupdDown(t *testing.T) {
 	snap3 := poll(t, src)
 	for i, snap := range []*sources.NSQSnapshot{snap2, snap3} {
 		l := snap.Lookupds[0]
-		if l.Up || l.DownSince != snap2.Taken || !strings.Contains(l.Err, urls[0]) || l.Version != "1.3.0" || l.Nodes != 2 {
-			t.Errorf("poll %d: stopped lookupd = %+v", i+2, l)
+		// What it knew before is no count of now.
+		if l.Up || l.DownSince != snap2.Taken || !strings.Contains(l.Err, urls[0]) || l.Version != "1.3.0" || l.Nodes != -1 || l.Topics != -1 {
+			t.Errorf("poll %d: stopped lookupd = %+v, want down, its version kept, counts unknown", i+2, l)
+		}
+		if l := snap.Lookupds[1]; l.Nodes != 3 {
+			t.Errorf("poll %d: other lookupd knows %d nodes, want 3", i+2, l.Nodes)
 		}
 		if !snap.Lookupds[1].Up {
 			t.Errorf("poll %d: other lookupd = %+v", i+2, snap.Lookupds[1])
@@ -171,8 +193,8 @@ func TestLookupdDown(t *testing.T) {
 		if len(snap.Errors) != 1 || snap.Errors[0].Endpoint != "lookupd "+urls[0] || snap.Errors[0].Op != "nodes" {
 			t.Errorf("poll %d: errors %+v", i+2, snap.Errors)
 		}
-		if len(snap.Nodes) != 2 {
-			t.Fatalf("poll %d: %d nodes, want 2", i+2, len(snap.Nodes))
+		if len(snap.Nodes) != 3 {
+			t.Fatalf("poll %d: %d nodes, want 3", i+2, len(snap.Nodes))
 		}
 		for _, n := range snap.Nodes {
 			if !n.Up || !slices.Equal(n.Lookupds, urls[1:]) {
@@ -184,7 +206,7 @@ func TestLookupdDown(t *testing.T) {
 	// A source that starts while the lookupd is down knows the nodes from the other.
 	fresh := newSource(t, c, nsq.Config{Lookupds: urls})
 	snap := poll(t, fresh)
-	if len(snap.Nodes) != 2 || !snap.Nodes[0].Up || !slices.Equal(snap.Nodes[0].Lookupds, urls[1:]) || snap.Lookupds[0].Up {
+	if len(snap.Nodes) != 3 || !snap.Nodes[0].Up || !slices.Equal(snap.Nodes[0].Lookupds, urls[1:]) || snap.Lookupds[0].Up || snap.Lookupds[0].Nodes != -1 {
 		t.Errorf("fresh source: nodes %+v lookupds %+v", snap.Nodes, snap.Lookupds)
 	}
 }
@@ -216,9 +238,10 @@ func TestStall(t *testing.T) {
 		if err != nil {
 			t.Fatalf("poll: %v", err)
 		}
+		// It waited the whole poll: the error says the timeout configured.
 		n := findNode(t, snap, stallAddr)
-		if n.Up || !strings.Contains(n.Err, stallAddr) || !strings.Contains(n.Err, "timed out") {
-			t.Errorf("stalled node = %+v, want down with a timeout naming it", n)
+		if want := "nsqd " + stallAddr + ": stats: timed out after 750ms"; n.Up || n.Err != want {
+			t.Errorf("stalled node = %+v, want down with %q", n, want)
 		}
 		if n := findNode(t, snap, c.HTTPAddr(0)); !n.Up {
 			t.Errorf("healthy node = %+v", n)
@@ -229,14 +252,14 @@ func TestStall(t *testing.T) {
 		findTopic(t, snap, "t")
 	})
 	t.Run("lookupd", func(t *testing.T) {
-		// Discovery gets half the budget, so the configured node is still asked.
+		// A configured node is asked while the lookupd is: it does not wait on discovery.
 		src := newSource(t, c, nsq.Config{Lookupds: []string{stall.URL}, NSQDs: []string{c.HTTPAddr(0)}, Timeout: timeout})
 		snap, err := src.Poll(context.Background())
 		if err != nil {
 			t.Fatalf("poll: %v", err)
 		}
-		if l := snap.Lookupds[0]; l.Up || !strings.Contains(l.Err, "timed out") || !strings.Contains(l.Err, stall.URL) {
-			t.Errorf("stalled lookupd = %+v", l)
+		if l, want := snap.Lookupds[0], "lookupd "+stall.URL+": nodes: timed out after 750ms"; l.Up || l.Err != want || l.Nodes != -1 {
+			t.Errorf("stalled lookupd = %+v, want down with %q", l, want)
 		}
 		if n := findNode(t, snap, c.HTTPAddr(0)); !n.Up {
 			t.Errorf("configured node = %+v", n)
@@ -252,12 +275,17 @@ func TestBadAnswers(t *testing.T) {
 		want   string
 	}{
 		{"malformed JSON", 200, `{not json`, "malformed JSON from /stats: invalid character 'n'"},
-		{"truncated JSON", 200, `{"topics":[{"topic_name":"t"`, "malformed JSON from /stats: unexpected EOF"},
+		{"truncated JSON", 200, `{"topics":[{"topic_name":"t"`, "malformed JSON from /stats: it ends early"},
 		{"empty body", 200, ``, "empty answer from /stats"},
-		{"wrong JSON type", 200, `{"topics":{"a":1}}`, "malformed JSON from /stats: json: cannot unmarshal object"},
+		{"wrong JSON type", 200, `{"topics":{"a":1}}`, "malformed JSON from /stats: topics is an object, want a list"},
+		{"string for a list", 200, `{"topics":"none"}`, "malformed JSON from /stats: topics is a string, want a list"},
+		{"wrong type deep down", 200, `{"topics":[{"topic_name":"t","channels":[{"channel_name":"c","depth":"7"}]}]}`,
+			"malformed JSON from /stats: topics.channels.depth is a string, want a whole number"},
+		{"negative count", 200, `{"topics":[{"topic_name":"t","message_count":-1}]}`,
+			"malformed JSON from /stats: topics.message_count is -1, want a whole number, 0 or more"},
 		{"unhealthy", 500, `{"message":"NOK - disk full"}`, "HTTP 500: NOK - disk full"},
 		{"HTML error page", 404, `<html>not found</html>`, "HTTP 404: <html>not found</html>"},
-		{"TLS required", 403, `{"message":"TLS_REQUIRED","https_port":4152}`, "TLS required (HTTPS port 4152)"},
+		{"TLS required", 403, `{"message":"TLS_REQUIRED","https_port":4152}`, "requires TLS (https port 4152); topicat has no TLS for NSQ yet"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,6 +304,12 @@ func TestBadAnswers(t *testing.T) {
 			n := findNode(t, snap, addr)
 			if n.Up || !strings.Contains(n.Err, addr) || !strings.Contains(n.Err, tc.want) {
 				t.Errorf("node Err %q, want it to name %s and say %q", n.Err, addr, tc.want)
+			}
+			// Words, not the decoder's Go types.
+			for _, leak := range []string{"json:", "Go struct", "[]nsq.", "statsJSON", "unmarshal", "EOF", "int64", "uint64"} {
+				if strings.Contains(n.Err, leak) {
+					t.Errorf("node Err %q leaks %q", n.Err, leak)
+				}
 			}
 			if len(snap.Errors) != 1 || !strings.Contains(snap.Errors[0].Err, tc.want) || snap.Errors[0].Op != "stats" {
 				t.Errorf("errors %+v", snap.Errors)
@@ -329,7 +363,7 @@ func TestAllDown(t *testing.T) {
 }
 
 // fakeLookupd serves /nodes, /topics and /info as an nsqlookupd would.
-func fakeLookupd(t *testing.T, producers ...map[string]any) *httptest.Server {
+func fakeLookupd(t testing.TB, producers ...map[string]any) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/nodes":
@@ -342,6 +376,26 @@ func fakeLookupd(t *testing.T, producers ...map[string]any) *httptest.Server {
 				}
 			}
 			json.NewEncoder(w).Encode(map[string]any{"topics": slices.Sorted(maps.Keys(topics))})
+		case "/lookup":
+			// The producers that list the topic, tombstoned ones left out.
+			var found bool
+			lookup := map[string]any{"channels": []string{}, "producers": []map[string]any{}}
+			for _, p := range producers {
+				for i, tp := range p["topics"].([]string) {
+					if tp == r.URL.Query().Get("topic") {
+						found = true
+						if !p["tombstones"].([]bool)[i] {
+							lookup["producers"] = append(lookup["producers"].([]map[string]any), p)
+						}
+					}
+				}
+			}
+			if !found {
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, `{"message":"TOPIC_NOT_FOUND"}`)
+				return
+			}
+			json.NewEncoder(w).Encode(lookup)
 		case "/info":
 			fmt.Fprint(w, `{"version":"1.3.0"}`)
 		default:
@@ -411,8 +465,8 @@ func TestLookupdListsSilentNodes(t *testing.T) {
 	if strings.Contains(n.Err, "timed out") {
 		t.Skipf("DNS did not answer here: %s", n.Err)
 	}
-	if n.Up || !strings.Contains(n.Err, `broadcast address "no-such-host.invalid"`) || !strings.Contains(n.Err, "does not resolve") {
-		t.Errorf("unresolvable node Err %q, want it to say the broadcast address does not resolve", n.Err)
+	if want := "lookupd " + l.URL + " lists nsqd at no-such-host.invalid:4151, which does not resolve"; n.Up || !strings.Contains(n.Err, want) {
+		t.Errorf("unresolvable node Err %q, want it to say %q", n.Err, want)
 	}
 	if len(snap.Errors) != 2 {
 		t.Errorf("errors %v, want one per silent node", snap.Errors)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,9 @@ type entry struct {
 	node       sources.NSQNode // identity and lookupd membership; the rest is filled after /stats
 	configured bool
 	listed     bool // a lookupd listed it in this poll
+	// vouched is set for a node no lookupd lists now while one that listed
+	// it before did not answer: its absence says nothing.
+	vouched bool
 	// topics are the topics the lookupds list for it, tombstoned ones apart.
 	topics     map[string]bool
 	tombstoned map[string]bool
@@ -40,32 +44,119 @@ type entry struct {
 // Poll takes one snapshot. It returns an error only when nothing useful
 // answered; failures of single endpoints are in the snapshot's Errors.
 // Polls never overlap: a call waits for the one in progress.
+//
+// The whole poll is bounded by the configured timeout. The nodes known
+// already (configured, or in the previous snapshot) are asked for /stats at
+// once, while the lookupds are asked which nodes there are: a slow lookupd
+// delays only the nodes that it alone makes known, and a stalled node
+// delays nothing else.
 func (s *Source) Poll(ctx context.Context) (*sources.NSQSnapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	now := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := withBudget(ctx, s.cfg.Timeout)
 	defer cancel()
-	sem := make(chan struct{}, s.cfg.MaxConcurrent)
-
-	// Discovery gets at most half of the budget, so that a stalled lookupd
-	// still leaves time to ask the nodes already known.
-	deadline, _ := ctx.Deadline()
-	dctx, dcancel := context.WithTimeout(ctx, time.Until(deadline)/2)
-	lookupds, infos := s.discover(dctx, sem)
-	dcancel()
-	for addr, info := range infos {
-		s.state.infos[addr] = info
+	f := &statsFetch{ctx: ctx, s: s, sem: make(chan struct{}, s.cfg.MaxConcurrent), results: map[string]*statsResult{}}
+	for _, addr := range s.cfg.NSQDs {
+		f.start(addr, true)
+	}
+	if p := s.state.prev; p != nil {
+		for _, n := range p.Nodes {
+			f.start(n.Addr, false)
+		}
+	}
+	lookupds := s.discover(ctx, f.sem)
+	// A node a lookupd lists under the name of a configured one whose /info
+	// is not in yet is asked twice this once; gather then keeps one.
+	known := map[string]bool{}
+	for _, info := range s.state.infos {
+		known[net.JoinHostPort(info.BroadcastAddress, strconv.Itoa(info.TCPPort))] = true
+	}
+	for _, r := range lookupds {
+		for _, p := range r.nodes {
+			if !known[net.JoinHostPort(p.BroadcastAddress, strconv.Itoa(p.TCPPort))] {
+				f.start(net.JoinHostPort(p.BroadcastAddress, strconv.Itoa(p.HTTPPort)), false)
+			}
+		}
+	}
+	var (
+		regs     []lookupdRegistrations
+		readRegs sync.WaitGroup
+	)
+	if !s.cfg.SkipInactive && s.inactiveDue(now, lookupds) {
+		s.state.inactiveTried = now
+		readRegs.Go(func() { regs = s.readRegistrations(ctx, lookupds) })
+	}
+	f.wg.Wait()
+	readRegs.Wait()
+	for addr, r := range f.results {
+		if r.info != nil {
+			s.state.infos[addr] = *r.info
+		}
 	}
 
 	entries := s.gather(now, lookupds)
-	s.fetchStats(ctx, sem, entries)
-
-	snap, err := s.build(now, lookupds, entries)
+	for _, e := range entries {
+		r := f.results[e.node.Addr]
+		e.stats = r.st
+		if r.err != nil {
+			e.err = nodeError(e, r.err)
+		}
+	}
+	s.state.times = pushTime(s.state.times, now)
+	snap, err := s.build(now, lookupds, entries, regs)
 	snap.Took = time.Since(now)
 	s.state.prev = snap
 	return snap, err
+}
+
+// statsFetch asks nodes for /stats, each at most once per poll, a bounded
+// number at a time. Results are read after wg.Wait.
+type statsFetch struct {
+	ctx     context.Context
+	s       *Source
+	sem     chan struct{}
+	wg      sync.WaitGroup
+	results map[string]*statsResult // by address; written by the poll's goroutine only
+}
+
+type statsResult struct {
+	st   *statsJSON
+	err  error
+	info *infoJSON // a configured node's identity, asked after /stats when it is not known or the node restarted
+}
+
+func (f *statsFetch) start(addr string, configured bool) {
+	if _, ok := f.results[addr]; ok {
+		return
+	}
+	r := &statsResult{}
+	f.results[addr] = r
+	cached, haveInfo := f.s.state.infos[addr]
+	f.wg.Go(func() {
+		start := time.Now()
+		if err := acquire(f.ctx, f.sem); err != nil {
+			r.err = waitError(f.ctx, err, time.Since(start))
+			return
+		}
+		defer func() { <-f.sem }()
+		var st statsJSON
+		if err := getJSON(f.ctx, f.s.client, "http://"+addr, statsPath, &st); err != nil {
+			r.err = err
+			return
+		}
+		r.st = &st
+		// Asked of a node that answers, so a stalled one holds up nothing.
+		// A failure is not reported: the node answered /stats, and /info is
+		// asked again next poll.
+		if configured && (!haveInfo || cached.StartTime != st.StartTime) {
+			var info infoJSON
+			if getJSON(f.ctx, f.s.client, "http://"+addr, "/info", &info) == nil {
+				r.info = &info
+			}
+		}
+	})
 }
 
 func acquire(ctx context.Context, sem chan struct{}) error {
@@ -77,9 +168,8 @@ func acquire(ctx context.Context, sem chan struct{}) error {
 	}
 }
 
-// discover asks every lookupd for its nodes and topics, and every configured
-// nsqd whose identity is not known yet for its /info, all at once.
-func (s *Source) discover(ctx context.Context, sem chan struct{}) ([]lookupdResult, map[string]infoJSON) {
+// discover asks every lookupd for its nodes and topics, all at once.
+func (s *Source) discover(ctx context.Context, sem chan struct{}) []lookupdResult {
 	results := make([]lookupdResult, len(s.cfg.Lookupds))
 	prevVersion := map[string]string{}
 	if p := s.state.prev; p != nil {
@@ -95,61 +185,53 @@ func (s *Source) discover(ctx context.Context, sem chan struct{}) ([]lookupdResu
 			results[i] = s.askLookupd(ctx, sem, base, prevVersion[base])
 		})
 	}
-
-	var mu sync.Mutex
-	infos := map[string]infoJSON{}
-	for _, addr := range s.cfg.NSQDs {
-		if _, ok := s.state.infos[addr]; ok {
-			continue
-		}
-		wg.Go(func() {
-			if acquire(ctx, sem) != nil {
-				return
-			}
-			defer func() { <-sem }()
-			var info infoJSON
-			// A failure is not reported here: /stats, asked next, says
-			// whether the node is down, and /info is retried next poll.
-			if getJSON(ctx, s.client, "http://"+addr, "/info", &info) == nil {
-				mu.Lock()
-				infos[addr] = info
-				mu.Unlock()
-			}
-		})
-	}
 	wg.Wait()
-	return results, infos
+	return results
 }
 
+// askLookupd asks one lookupd its nodes, its topics and, once (and again
+// after it was unreachable: it may have been upgraded), its version, the
+// three at once: one round trip rather than three before the nodes it
+// alone makes known can be asked.
 func (s *Source) askLookupd(ctx context.Context, sem chan struct{}, base, version string) lookupdResult {
 	r := lookupdResult{version: version}
-	start := time.Now()
-	if err := acquire(ctx, sem); err != nil {
-		r.op, r.err = "nodes", plainError(err, time.Since(start))
-		return r
+	var (
+		nodes           lookupdNodesJSON
+		topics          lookupdTopicsJSON
+		info            lookupdInfoJSON
+		topicsErr, iErr error
+		wg              sync.WaitGroup
+		start           = time.Now()
+		ask             = func(path string, v any) error {
+			if err := acquire(ctx, sem); err != nil {
+				return waitError(ctx, err, time.Since(start))
+			}
+			defer func() { <-sem }()
+			return getJSON(ctx, s.client, base, path, v)
+		}
+	)
+	wg.Go(func() { topicsErr = ask("/topics", &topics) })
+	if version == "" {
+		wg.Go(func() { iErr = ask("/info", &info) })
 	}
-	defer func() { <-sem }()
-	var nodes lookupdNodesJSON
-	if err := getJSON(ctx, s.client, base, "/nodes", &nodes); err != nil {
-		r.op, r.err = "nodes", err
+	nodesErr := ask("/nodes", &nodes)
+	wg.Wait()
+	switch {
+	case nodesErr != nil:
+		// Unreachable: what else it said is no reading of now.
+		r.op, r.err = "nodes", nodesErr
 		return r
+	case topicsErr != nil:
+		r.op, r.err = "topics", topicsErr
+	case iErr != nil:
+		r.op, r.err = "info", iErr
 	}
 	r.nodes = nodes.Producers
-	var topics lookupdTopicsJSON
-	if err := getJSON(ctx, s.client, base, "/topics", &topics); err != nil {
-		r.op, r.err = "topics", err
-	} else {
+	if topicsErr == nil {
 		r.topics, r.topicsOK = topics.Topics, true
 	}
-	// The version is asked once, and again after the lookupd was unreachable
-	// (it may have been upgraded meanwhile).
-	if r.version == "" && r.err == nil {
-		var info lookupdInfoJSON
-		if err := getJSON(ctx, s.client, base, "/info", &info); err != nil {
-			r.op, r.err = "info", err
-		} else {
-			r.version = info.Version
-		}
+	if version == "" && iErr == nil {
+		r.version = info.Version
 	}
 	return r
 }
@@ -231,14 +313,20 @@ func (s *Source) gather(now time.Time, lookupds []lookupdResult) []*entry {
 	for addr, pn := range prevNodes {
 		e := byAddr[addr]
 		if e == nil {
-			// Not listed now. Forget it only once every lookupd that listed it
-			// before has answered without it, for ForgetAfter.
+			// Not listed now. A node that answered last time gets this poll to
+			// answer again (or to be found gone). One that did not is forgotten
+			// ForgetAfter after it was last listed or last answered, once every
+			// lookupd that listed it has answered without it.
 			last := s.state.listed[addr]
 			vouched := slices.ContainsFunc(last.by, func(l string) bool { return failed[l] })
-			if anyAnswered && !vouched && now.Sub(last.at) >= s.cfg.ForgetAfter {
+			quiet := last.at
+			if since := failingSince(pn); since.After(quiet) {
+				quiet = since
+			}
+			if anyAnswered && !vouched && !pn.Up && now.Sub(quiet) >= s.cfg.ForgetAfter {
 				continue
 			}
-			e = &entry{node: identity(pn), topics: map[string]bool{}, tombstoned: map[string]bool{}}
+			e = &entry{node: identity(pn), vouched: vouched, topics: map[string]bool{}, tombstoned: map[string]bool{}}
 			byAddr[addr] = e
 		}
 		if e.node.BroadcastAddress == "" && e.node.Hostname == "" {
@@ -273,6 +361,15 @@ func (s *Source) gather(now time.Time, lookupds []lookupdResult) []*entry {
 	return entries
 }
 
+// failingSince is when a node that did not answer the previous poll
+// started failing; zero for one that answered.
+func failingSince(n *sources.NSQNode) time.Time {
+	if n.Gone {
+		return n.GoneSince
+	}
+	return n.DownSince
+}
+
 // identity is what is worth keeping of a node that did not answer.
 func identity(n *sources.NSQNode) sources.NSQNode {
 	return sources.NSQNode{
@@ -285,36 +382,6 @@ func identity(n *sources.NSQNode) sources.NSQNode {
 	}
 }
 
-// fetchStats asks every node for /stats, a bounded number at a time.
-func (s *Source) fetchStats(ctx context.Context, sem chan struct{}, entries []*entry) {
-	var wg sync.WaitGroup
-	for _, e := range entries {
-		wg.Go(func() {
-			start := time.Now()
-			if err := acquire(ctx, sem); err != nil {
-				e.err = nodeError(e, plainError(err, time.Since(start)))
-				return
-			}
-			defer func() { <-sem }()
-			var st statsJSON
-			if err := getJSON(ctx, s.client, "http://"+e.node.Addr, statsPath, &st); err != nil {
-				e.err = nodeError(e, err)
-				return
-			}
-			e.stats = &st
-		})
-	}
-	wg.Wait()
-	for _, e := range entries {
-		if e.configured && e.stats != nil {
-			// nsqd restarted: ask /info again, its identity may have changed.
-			if info, ok := s.state.infos[e.node.Addr]; ok && info.StartTime != e.stats.StartTime {
-				delete(s.state.infos, e.node.Addr)
-			}
-		}
-	}
-}
-
 // unresolvedError is a host name that DNS does not know.
 type unresolvedError struct{ host, cause string }
 
@@ -323,13 +390,22 @@ func (e *unresolvedError) Error() string {
 }
 
 // nodeError words a node failure; a broadcast address that does not resolve
-// here is the usual trouble with lookupd-discovered nodes, so it is named.
+// here is the usual trouble with lookupd-discovered nodes, so it is named
+// with the lookupds that hand it out.
 func nodeError(e *entry, err error) error {
 	var u *unresolvedError
-	if errors.As(err, &u) && !e.configured {
-		return fmt.Errorf("broadcast address %q (as registered in nsqlookupd) does not resolve from here: %s", u.host, u.cause)
+	if !errors.As(err, &u) || e.configured {
+		return err
 	}
-	return err
+	who := "the lookupds listed"
+	switch ls := e.node.Lookupds; len(ls) {
+	case 0:
+	case 1:
+		who = "lookupd " + ls[0] + " lists"
+	default:
+		who = "lookupds " + strings.Join(ls, ", ") + " list"
+	}
+	return fmt.Errorf("%s nsqd at %s, which does not resolve: %s", who, e.node.Addr, u.cause)
 }
 
 // compareAddr orders host:port addresses by host, then by port as a number.

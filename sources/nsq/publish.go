@@ -21,10 +21,20 @@ import (
 	"github.com/topicat/topicat/sources"
 )
 
-// Do carries out a request: publishing (sources.Produce) over nsqd's HTTP
-// API. Other actions are not supported.
+// Do carries out a request over nsqd's and nsqlookupd's HTTP APIs:
+// publishing (sources.Produce), the NSQ detail requests and admin actions.
+// Other actions are not supported.
 func (s *Source) Do(ctx context.Context, req sources.Request) sources.Result {
-	return sources.Actions{Produce: s.publish}.Carry(ctx, req)
+	return sources.Actions{
+		Produce:            s.publish,
+		DescribeNSQNode:    s.describeNode,
+		DescribeNSQChannel: s.describeChannel,
+		NSQPause:           s.pause,
+		NSQEmpty:           s.empty,
+		NSQDelete:          s.delete,
+		NSQTombstone:       s.tombstone,
+		NSQCreate:          s.create,
+	}.Carry(ctx, req)
 }
 
 // publish sends the messages to one nsqd that carries the topic: /mpub for

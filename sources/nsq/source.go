@@ -37,6 +37,11 @@ type pollState struct {
 	infos map[string]infoJSON
 	// listed is when lookupds last listed each node, and which, by node address.
 	listed map[string]listing
+	// times are when the last polls were taken, oldest first: the trends
+	// in a snapshot end at the newest (trends.go).
+	times []time.Time
+	// inactiveTried is when the lookupds' registrations were last read (inactive.go).
+	inactiveTried time.Time
 }
 
 type listing struct {

@@ -42,6 +42,7 @@ type topicSearch struct {
 
 // lookupJSON is nsqlookupd's /lookup?topic=T.
 type lookupJSON struct {
+	Channels  []string       `json:"channels"`
 	Producers []producerJSON `json:"producers"`
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -25,11 +26,14 @@ type statsJSON struct {
 }
 
 type topicJSON struct {
-	Name         string        `json:"topic_name"`
-	Depth        int64         `json:"depth"`
-	BackendDepth int64         `json:"backend_depth"`
-	MessageCount uint64        `json:"message_count"`
+	Name         string `json:"topic_name"`
+	Depth        int64  `json:"depth"`
+	BackendDepth int64  `json:"backend_depth"`
+	MessageCount uint64 `json:"message_count"`
+	// MessageBytes arrived in nsqd 1.2.
+	MessageBytes uint64        `json:"message_bytes"`
 	Paused       bool          `json:"paused"`
+	E2E          *e2eJSON      `json:"e2e_processing_latency"`
 	Channels     []channelJSON `json:"channels"`
 }
 
@@ -48,9 +52,20 @@ type channelJSON struct {
 	ClientCount int        `json:"client_count"`
 	Clients     []struct{} `json:"clients"`
 	Paused      bool       `json:"paused"`
+	E2E         *e2eJSON   `json:"e2e_processing_latency"`
 }
 
 func (c channelJSON) clients() int { return max(c.ClientCount, len(c.Clients)) }
+
+// e2eJSON is nsqd's end-to-end latency summary; percentiles is null unless
+// nsqd runs with --e2e-processing-latency-percentile. Values are nanoseconds.
+type e2eJSON struct {
+	Count       int `json:"count"`
+	Percentiles []struct {
+		Quantile float64 `json:"quantile"`
+		Value    float64 `json:"value"`
+	} `json:"percentiles"`
+}
 
 type infoJSON struct {
 	Version          string `json:"version"`
@@ -103,7 +118,7 @@ func getJSON(ctx context.Context, client *http.Client, base, path string, v any)
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return plainError(err, time.Since(start))
+		return waitError(ctx, err, time.Since(start))
 	}
 	defer resp.Body.Close()
 	body := io.LimitReader(resp.Body, maxBody)
@@ -112,16 +127,111 @@ func getJSON(ctx context.Context, client *http.Client, base, path string, v any)
 	}
 	if err := json.NewDecoder(body).Decode(v); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || isTimeout(err) {
-			return plainError(err, time.Since(start))
+			return waitError(ctx, err, time.Since(start))
 		}
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("empty answer from %s", pathOnly(path))
-		}
-		return fmt.Errorf("malformed JSON from %s: %v", pathOnly(path), err)
+		return decodeError(path, err)
 	}
 	// Drain so the connection can be reused.
 	io.Copy(io.Discard, io.LimitReader(body, 4<<10))
 	return nil
+}
+
+// budgetKey carries a poll's whole timeout in its context, so that a
+// request cut short by it can say what the user configured.
+type budgetKey struct{}
+
+// withBudget bounds ctx by d and remembers d for waitError.
+func withBudget(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithValue(ctx, budgetKey{}, d), d)
+}
+
+// waitError is plainError, except that a request ended by the poll's
+// timeout says that timeout (the configured one) rather than only what it
+// waited: a request that started late had less, and says so too.
+func waitError(ctx context.Context, err error, took time.Duration) error {
+	budget, ok := ctx.Value(budgetKey{}).(time.Duration)
+	if !ok || ctx.Err() != context.DeadlineExceeded {
+		return plainError(err, took)
+	}
+	// Within a tenth: it waited for the whole budget, give or take start-up.
+	if took >= budget-budget/10 {
+		return fmt.Errorf("timed out after %s", budget)
+	}
+	return fmt.Errorf("timed out after %s, what was left of the %s poll timeout", roundWait(took), budget)
+}
+
+func roundWait(d time.Duration) time.Duration {
+	return max(d.Round(100*time.Millisecond), 100*time.Millisecond)
+}
+
+// decodeError says in words what in an answer is not what nsqd or
+// nsqlookupd send ("topics is a string, want a list"), without the Go types
+// the decoder names.
+func decodeError(path string, err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("empty answer from %s", pathOnly(path))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("malformed JSON from %s: it ends early", pathOnly(path))
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "the answer"
+		}
+		return fmt.Errorf("malformed JSON from %s: %s is %s, want %s", pathOnly(path), field, jsonValueWords(te.Value), goTypeWords(te.Type))
+	case errors.As(err, &se):
+		return fmt.Errorf("malformed JSON from %s: %s (at byte %d)", pathOnly(path), strings.TrimPrefix(se.Error(), "json: "), se.Offset)
+	}
+	return fmt.Errorf("malformed JSON from %s: %s", pathOnly(path), strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonValueWords names a JSON value as the decoder describes it ("string",
+// "number -1").
+func jsonValueWords(v string) string {
+	switch v {
+	case "string":
+		return "a string"
+	case "number":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	}
+	if n, ok := strings.CutPrefix(v, "number "); ok {
+		return n
+	}
+	return v
+}
+
+// goTypeWords names what a Go type accepts, in JSON's terms.
+func goTypeWords(t reflect.Type) string {
+	if t == nil {
+		return "something else"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return goTypeWords(t.Elem())
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "something else"
 }
 
 // httpError is an answer other than 200: the status and nsqd's message
@@ -135,8 +245,10 @@ type httpError struct {
 
 func (e *httpError) Error() string {
 	switch {
+	case e.msg == "TLS_REQUIRED" && e.httpsPort > 0:
+		return fmt.Sprintf("requires TLS (https port %d); topicat has no TLS for NSQ yet", e.httpsPort)
 	case e.msg == "TLS_REQUIRED":
-		return fmt.Sprintf("HTTP %d: TLS required (HTTPS port %d); topicat does not poll over TLS yet", e.code, e.httpsPort)
+		return "requires TLS; topicat has no TLS for NSQ yet"
 	case e.msg == "":
 		return fmt.Sprintf("HTTP %d", e.code)
 	}

@@ -1,6 +1,7 @@
-// Package actions holds the keys that change a Kafka cluster from the
-// panes: create, alter and delete topics, edit a topic's config, reset and
-// delete groups, delete records. Each builds a typed request in a form or a
+// Package actions holds the keys that change a cluster from the panes: on
+// Kafka create, alter and delete topics, edit a topic's config, reset and
+// delete groups, delete records; on NSQ (nsq.go) pause, empty, delete,
+// tombstone and create topics and channels. Each builds a typed request in a form or a
 // confirmation, never does I/O itself, and is marked mutating so that a
 // read-only session refuses it; destructive ones ask for the name to be
 // typed. A reset previews the offsets and lag it would leave before it can
@@ -27,7 +28,11 @@ import (
 // Key, arg the view's argument ("" or the page's subject), detail the page's
 // Fetch answer (nil off a page or before it came).
 func For(host screen.Host, v *views.View, detail any, arg, key string) []screen.Binding {
-	if v.System != sources.Kafka {
+	switch v.System {
+	case sources.NSQ:
+		return nsqFor(host, v, arg, key)
+	case sources.Kafka:
+	default:
 		return nil
 	}
 	none := ""

@@ -69,8 +69,11 @@ type Row struct {
 	// Optional rows (internal topics) are hidden on screen until the view's
 	// Optional toggle shows them.
 	Optional bool
-	sort     []sortKey
-	search   string
+	// Total rows sum the rows above them (a page's per-node rows) and stay
+	// last whatever the sort.
+	Total  bool
+	sort   []sortKey
+	search string
 }
 
 // Matches reports whether the row contains the filter text, case-insensitively.
@@ -106,6 +109,12 @@ func (t Table) Sorted(col int, desc bool) []Row {
 		return rows
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
+		switch {
+		case a.Total && !b.Total:
+			return 1
+		case b.Total && !a.Total:
+			return -1
+		}
 		c := t.Compare(a, b, col)
 		if desc {
 			return -c
@@ -337,8 +346,9 @@ func All() []*View {
 		kafkaBrokers(), kafkaTopics(), kafkaGroups(),
 		nsqNodes(), nsqTopics(), nsqChannels(),
 		healthView(),
-		kafkaPartitions(), nsqLookupds(),
+		kafkaPartitions(), nsqLookupds(), nsqInactive(),
 		topicPage(), groupPage(), brokerPage(),
+		nsqTopicPage(), nsqChannelPage(), nsqNodePage(),
 	}
 }
 

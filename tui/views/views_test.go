@@ -112,7 +112,7 @@ func TestViewsBuild(t *testing.T) {
 		{find(sources.Kafka, "topics"), "", 2, []string{"a-topic", "–"}},
 		{find(sources.Kafka, "partitions"), "b-topic", 1, []string{"none", "?"}},
 		{find(sources.Kafka, "groups"), "", 1, []string{"Empty", "?"}},
-		{find(sources.NSQ, "channels"), "", 2, []string{"archive (paused)", "worker"}},
+		{find(sources.NSQ, "channels"), "", 2, []string{"archive", "paused", "worker"}},
 		{find(sources.NSQ, "channels"), "jobs", 1, []string{"worker"}},
 	}
 	for _, tc := range tests {

@@ -72,6 +72,12 @@ type NSQDOptions struct {
 	// here. nsqd leaves them off by default, and they are most of what /stats
 	// costs on a node with thousands of channels.
 	NoE2E bool
+	// BroadcastAddress is what the node registers in the lookupds (which
+	// hand it to consumers); empty means 127.0.0.1.
+	BroadcastAddress string
+	// TLSRequired starts the node with a self-signed certificate, an HTTPS
+	// port, and --tls-required: its plain HTTP port answers 403 TLS_REQUIRED.
+	TLSRequired bool
 }
 
 // NSQD is an in-process nsqd.
@@ -88,7 +94,7 @@ func StartNSQD(o NSQDOptions) (*NSQD, error) {
 	opts.TCPAddress = or(o.TCPAddr, "127.0.0.1:0")
 	opts.HTTPAddress = or(o.HTTPAddr, "127.0.0.1:0")
 	opts.HTTPSAddress = ""
-	opts.BroadcastAddress = "127.0.0.1"
+	opts.BroadcastAddress = or(o.BroadcastAddress, "127.0.0.1")
 	opts.NSQLookupdTCPAddresses = o.Lookupds
 	opts.Logger = quiet()
 	if !o.NoE2E {
@@ -114,6 +120,15 @@ func StartNSQD(o NSQDOptions) (*NSQD, error) {
 		}
 		opts.DataPath, d.tempDir = dir, dir
 	}
+	if o.TLSRequired {
+		cert, key, err := selfSigned(opts.DataPath)
+		if err != nil {
+			d.removeTemp()
+			return nil, fmt.Errorf("start nsqd: %w", err)
+		}
+		opts.TLSCert, opts.TLSKey, opts.TLSRequired = cert, key, nsqd.TLSRequired
+		opts.HTTPSAddress = "127.0.0.1:0"
+	}
 	n, err := nsqd.New(opts)
 	if err != nil {
 		d.removeTemp()
@@ -136,6 +151,14 @@ func (d *NSQD) TCPAddr() string { return d.n.RealTCPAddr().String() }
 
 // HTTPAddr is host:port of the HTTP API, the form topicat's --nsqd takes.
 func (d *NSQD) HTTPAddr() string { return d.n.RealHTTPAddr().String() }
+
+// HTTPSAddr is host:port of the HTTPS API; "" when TLS is off.
+func (d *NSQD) HTTPSAddr() string {
+	if a := d.n.RealHTTPSAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
 
 // Close stops the nsqd and removes a temporary data directory; calling it again does nothing.
 func (d *NSQD) Close() {

@@ -6,6 +6,7 @@ package nsqtest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +75,28 @@ func MsgTimeout(d time.Duration) Option { return func(o *nsqembed.NSQDOptions) {
 // nsqembed otherwise turns on and which make /stats costly on big nodes.
 func NoE2E() Option { return func(o *nsqembed.NSQDOptions) { o.NoE2E = true } }
 
+// BroadcastAddress makes the nsqd register under addr in the lookupds
+// (which hand it to consumers and to topicat) instead of 127.0.0.1.
+func BroadcastAddress(addr string) Option {
+	return func(o *nsqembed.NSQDOptions) { o.BroadcastAddress = addr }
+}
+
+// TLSRequired starts the nsqd with --tls-required: its plain HTTP port
+// answers 403 TLS_REQUIRED, so the Cluster's own helpers cannot shape it.
+func TLSRequired() Option { return func(o *nsqembed.NSQDOptions) { o.TLSRequired = true } }
+
+// OnNode applies opts to nsqd i only.
+func OnNode(i int, opts ...Option) Option {
+	return func(o *nsqembed.NSQDOptions) {
+		// NewCluster numbers the nodes' IDs from 1 before applying options.
+		if o.ID == int64(i+1) {
+			for _, opt := range opts {
+				opt(o)
+			}
+		}
+	}
+}
+
 // NewCluster starts the lookupds, then the nsqd, and waits until every lookupd
 // lists every nsqd.
 func NewCluster(t testing.TB, lookupds, nodes int, opts ...Option) *Cluster {
@@ -108,7 +133,8 @@ func NewCluster(t testing.TB, lookupds, nodes int, opts ...Option) *Cluster {
 
 func (c *Cluster) startNode(n *node) {
 	c.t.Helper()
-	n.relays, n.opts.Lookupds = nil, nil
+	c.closeRelays(n) // those of a halted run
+	n.opts.Lookupds = nil
 	for _, l := range c.lookupds {
 		r, err := startRelay(l.tcpAddr)
 		if err != nil {
@@ -126,6 +152,13 @@ func (c *Cluster) startNode(n *node) {
 	n.httpAddr, n.tcpAddr = d.HTTPAddr(), d.TCPAddr()
 	// Pin the ports so that a restart comes back where it was.
 	n.opts.HTTPAddr, n.opts.TCPAddr = n.httpAddr, n.tcpAddr
+}
+
+// registeredAddr is the node's HTTP address as the lookupds list it:
+// broadcast_address:http_port.
+func (n *node) registeredAddr() string {
+	_, port, _ := net.SplitHostPort(n.httpAddr)
+	return net.JoinHostPort(cmp.Or(n.opts.BroadcastAddress, "127.0.0.1"), port)
 }
 
 func (c *Cluster) closeRelays(n *node) {
@@ -169,17 +202,70 @@ func (c *Cluster) HTTPAddr(i int) string { return c.nodes[i].httpAddr }
 // TCPAddr is nsqd i's TCP address.
 func (c *Cluster) TCPAddr(i int) string { return c.nodes[i].tcpAddr }
 
+// HTTPSAddr is nsqd i's HTTPS API as host:port; "" unless it runs with TLSRequired.
+func (c *Cluster) HTTPSAddr(i int) string { return c.nodes[i].d.HTTPSAddr() }
+
+// RegisterInLookupd registers a topic, or a channel of one when channel is
+// not "", in lookupd i only (/topic/create, /channel/create): a registration
+// no nsqd produces, as nsqadmin's create form leaves.
+func (c *Cluster) RegisterInLookupd(i int, topic, channel string) {
+	c.t.Helper()
+	l := NSQD{Addr: c.lookupds[i].httpAddr, Client: c.client}
+	q := url.Values{"topic": {topic}}
+	path := "/topic/create"
+	if channel != "" {
+		q.Set("channel", channel)
+		path = "/channel/create"
+	}
+	l.Post(c.t, path, q, nil)
+}
+
 // StopNSQD stops nsqd i and cuts its connections, as a dying process would;
-// the lookupds drop it soon after (WaitRegistered waits for that).
+// the lookupds drop it at once (WaitRegistered waits for that), so a poll
+// may see it stop answering after it left them, as a node shut down on
+// purpose does. Use HaltNSQD for a node that fails while still listed.
+// On a halted node it cuts what HaltNSQD left: the lookupds drop it.
 func (c *Cluster) StopNSQD(i int) {
+	n := c.nodes[i]
+	if n.up {
+		n.d.Close()
+		n.up = false
+	}
+	c.closeRelays(n)
+	c.conns.closeTo(n.httpAddr)
+}
+
+// HaltNSQD stops nsqd i as a host that drops off the network does: it
+// answers nothing, and the lookupds go on listing it because its
+// connections to them stay open, until StopNSQD(i) cuts them.
+func (c *Cluster) HaltNSQD(i int) {
 	n := c.nodes[i]
 	if !n.up {
 		return
 	}
+	// An in-process nsqd leaves its lookupd connections (the relays) open
+	// when it exits.
 	n.d.Close()
 	n.up = false
-	c.closeRelays(n)
 	c.conns.closeTo(n.httpAddr)
+}
+
+// DecommissionNSQD takes nsqd i out as an operator retiring it: it leaves
+// every lookupd first, and stops answering only once none lists it.
+func (c *Cluster) DecommissionNSQD(i int) {
+	c.t.Helper()
+	n := c.nodes[i]
+	c.closeRelays(n)
+	c.WaitLookupds("nsqd "+n.httpAddr+" to leave every lookupd", func(ps []Producer) bool {
+		return !slices.ContainsFunc(ps, func(p Producer) bool { return p.HTTPPort == c.httpPort(i) })
+	})
+	c.StopNSQD(i)
+}
+
+func (c *Cluster) httpPort(i int) int {
+	_, p, _ := net.SplitHostPort(c.nodes[i].httpAddr)
+	port, _ := strconv.Atoi(p)
+	return port
 }
 
 // RestartNSQD starts nsqd i again on the same ports and data directory (its
@@ -249,7 +335,7 @@ func (c *Cluster) WaitRegistered() {
 	want := map[string]bool{}
 	for _, n := range c.nodes {
 		if n.up {
-			want[n.httpAddr] = true
+			want[n.registeredAddr()] = true
 		}
 	}
 	c.WaitLookupds("every nsqd registered in every lookupd", func(ps []Producer) bool {
@@ -272,7 +358,7 @@ func (c *Cluster) WaitTopic(topic string, nodes ...int) {
 		for _, i := range nodes {
 			found := false
 			for _, p := range ps {
-				if p.HTTPAddr() == c.nodes[i].httpAddr {
+				if p.HTTPAddr() == c.nodes[i].registeredAddr() {
 					for _, t := range p.Topics {
 						found = found || t == topic
 					}

@@ -69,15 +69,20 @@ func nsqNodes(fs *list, s *sources.NSQSnapshot) {
 		subject := "nsqd " + n.Addr
 		switch {
 		case n.Gone:
-			why := "every lookupd that listed it let it go, as nsqd does when it shuts down: it was decommissioned, not lost; it is shown for a while, then dropped"
+			why := "every lookupd that listed it let it go, as they do when nsqd shuts down; it is shown for a while, then dropped"
 			if !n.GoneSince.IsZero() {
 				why += " (gone since " + n.GoneSince.Format(time.RFC3339) + ")"
 			}
+			// lookupd drops a node whose connection closed, and a crashed
+			// process's connections close too: only an empty node is surely retired.
 			if q := queued(n); q > 0 {
-				why += fmt.Sprintf("; it held %s at its last answer, which %s on its disk until it starts again", quantity(q, "message"), plural(q, "stays", "stay"))
+				why += fmt.Sprintf("; but it held %s at its last answer, which %s on its disk, unread, until it starts again, and a crashed nsqd leaves the lookupds the same way",
+					quantity(q, "message"), plural(q, "stays", "stay"))
+				fs.add(Warning, subject, fmt.Sprintf("left the cluster with %s queued", quantity(q, "message")), why,
+					"start it again so its consumers drain it; retire a node only once its depth is 0")
+				continue
 			}
-			fs.add(Info, subject, "left the cluster cleanly", why,
-				"nothing, if it was retired; otherwise start it again, and its queued messages come back with it")
+			fs.add(Info, subject, "left the cluster cleanly", why+"; it held no messages, so it was most likely retired", "nothing, if it was retired; otherwise start it again")
 			continue
 		case !n.Up:
 			why := "its topics' totals are partial and its queued messages are not delivered"

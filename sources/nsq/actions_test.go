@@ -762,3 +762,44 @@ func TestActionStalls(t *testing.T) {
 		})
 	}
 }
+
+// An action reads what the last poll published: it does not queue behind a
+// poll that a slow node holds up.
+func TestActionDoesNotWaitForAPoll(t *testing.T) {
+	c, _ := actionCluster(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/info":
+			fmt.Fprint(w, `{"version":"1.3.0","broadcast_address":"127.0.0.1","hostname":"gate","http_port":1,"tcp_port":2,"start_time":1}`)
+		case r.URL.Path == "/stats" && r.URL.Query().Get("topic") != "":
+			fmt.Fprint(w, `{"version":"1.3.0","health":"OK","start_time":1,"topics":[]}`)
+		default: // the poll's /stats
+			once.Do(func() { close(entered) })
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	t.Cleanup(gate.Close)
+	t.Cleanup(func() { close(release) })
+	src := newSource(t, c, nsq.Config{Lookupds: c.LookupdURLs(), NSQDs: []string{gate.Listener.Addr().String()}, Timeout: time.Minute})
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		src.Poll(context.Background())
+	}()
+	<-entered
+	want := map[string]outcome{}
+	for i := range 3 {
+		want[nsqdT(c, i)] = done("paused")
+	}
+	checkTargets(t, do(t, src, sources.NSQPause{Topic: "orders"}), want)
+	select {
+	case <-polled:
+		t.Fatal("the poll ended before the gate let it: the test proves nothing")
+	default:
+	}
+}

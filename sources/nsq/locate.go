@@ -29,23 +29,28 @@ type view struct {
 	addrs map[string]string
 }
 
-// view reads the latest snapshot. It waits for a poll in progress, which
-// its timeout bounds, and so sees what that poll learnt.
+// view is what the last poll published. It never waits for a poll in
+// progress: an action or a page must not stall behind a slow node's /stats.
 func (s *Source) view() view {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v := view{snap: s.state.prev, addrs: map[string]string{}}
-	if v.snap != nil {
-		for _, n := range v.snap.Nodes {
-			if n.BroadcastAddress != "" {
-				v.addrs[net.JoinHostPort(n.BroadcastAddress, strconv.Itoa(n.TCPPort))] = n.Addr
-			}
+	if v := s.latest.Load(); v != nil {
+		return *v
+	}
+	return view{addrs: map[string]string{}}
+}
+
+// publishView keeps what actions and details need from a poll; it runs
+// under s.mu at the end of Poll and shares nothing mutable with the poller.
+func (s *Source) publishView(snap *sources.NSQSnapshot) {
+	v := view{snap: snap, addrs: map[string]string{}}
+	for _, n := range snap.Nodes {
+		if n.BroadcastAddress != "" {
+			v.addrs[net.JoinHostPort(n.BroadcastAddress, strconv.Itoa(n.TCPPort))] = n.Addr
 		}
 	}
 	for addr, info := range s.state.infos {
 		v.addrs[net.JoinHostPort(info.BroadcastAddress, strconv.Itoa(info.TCPPort))] = addr
 	}
-	return v
+	s.latest.Store(&v)
 }
 
 // addr is the address to reach a node a lookupd lists.

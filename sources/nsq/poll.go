@@ -108,6 +108,7 @@ func (s *Source) Poll(ctx context.Context) (*sources.NSQSnapshot, error) {
 	snap, err := s.build(now, lookupds, entries, regs)
 	snap.Took = time.Since(now)
 	s.state.prev = snap
+	s.publishView(snap)
 	return snap, err
 }
 

@@ -21,6 +21,8 @@ type Source struct {
 	// one poll hands to the next.
 	mu    sync.Mutex
 	state pollState
+	// latest is what actions and details read, without waiting on mu.
+	latest atomic.Pointer[view]
 
 	// tailName and tails name each stream's ephemeral channel.
 	tailName tailName

@@ -54,9 +54,11 @@ func TestTailBackPressure(t *testing.T) {
 		defer ts.queue.mu.Unlock()
 		return len(ts.queue.recs) - ts.queue.head
 	}
+	// At least half queued: go-nsq may set a ready count of 0 for a moment
+	// as it redistributes, which looks held back before the queue fills.
 	nsqtest.WaitFor(t, "nsqd held back with nothing in flight", func() bool {
-		ch := tailChannel()
-		return ch.MessageCount == uint64(total) && ch.InFlightCount == 0 && ch.Depth+int64(queued()) == int64(total)
+		ch, n := tailChannel(), queued()
+		return ch.MessageCount == uint64(total) && ch.InFlightCount == 0 && ch.Depth+int64(n) == int64(total) && n >= queueRecords/2
 	})
 	if n := queued(); n < queueRecords/2 || n > queueRecords/2+maxInFlight(1) {
 		t.Errorf("%d records queued, want half the queue (%d) and at most what was in flight (%d)", n, queueRecords/2, maxInFlight(1))

@@ -115,7 +115,8 @@ func climbing(depths []int64) bool {
 // As the Kafka side's catch-up (kafka/status.go steadied): a channel fed
 // or consumed in batches has a depth that rises and falls, so whether it
 // keeps pace is told by its troughs, not by its first and last readings. It
-// holds (CatchUpSteady) when it emptied at some poll, or when its troughs
+// holds (CatchUpSteady) when it emptied in the later half of the window
+// (a channel that grows from empty has emptied only at its start), or when its troughs
 // fell by no more than a quarter of its swing: a channel swinging between
 // 100 and 40 is not draining however its last reading compares with its
 // first, and a fall that slight would extrapolate to years. It grows
@@ -152,11 +153,11 @@ func drainTime(depths []int64, times []time.Time) time.Duration {
 	for _, i := range known {
 		hi = max(hi, depths[i])
 	}
-	if lo == 0 {
-		return sources.CatchUpSteady
-	}
 	half := len(known) / 2
 	early, late := lowest(known[:half]), lowest(known[half:])
+	if late == 0 {
+		return sources.CatchUpSteady
+	}
 	noise := max(1, (hi-lo)/4)
 	first, last := known[0], known[len(known)-1]
 	fell := depths[first] - depths[last]

@@ -54,6 +54,8 @@ func TestDrainTime(t *testing.T) {
 		{"keeps pace, batches", []int64{50, 60, 50, 60, 50, 60}, sources.CatchUpSteady},
 		{"swings without draining", []int64{100, 40, 100, 40, 100, 40}, sources.CatchUpSteady},
 		{"emptied at a poll", []int64{100, 50, 0, 100, 50}, sources.CatchUpSteady},
+		{"growing from empty", []int64{0, 10, 30, 50, 80}, sources.CatchUpNever},
+		{"batches from empty", []int64{0, 100, 0, 100}, sources.CatchUpSteady},
 		{"holds", []int64{7, 7, 7, 7}, sources.CatchUpSteady},
 		// Averaged over the window: long while a consumer has just started (20 ÷ 16/s).
 		{"consumer started late", []int64{100, 100, 100, 100, 60, 20}, 1250 * time.Millisecond},

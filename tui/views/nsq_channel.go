@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/health"
 )
 
 // The NSQ channel page, nsqadmin's channel view: a row per nsqd with a
@@ -51,6 +52,13 @@ func nsqChannelSummary(d Data, arg string) ([]Field, error) {
 	}
 	if c.Partial {
 		fs = append(fs, Field{Label: "partial", Value: "a node that carries it did not answer: the totals miss its share (the rows below show its last figures)", Status: Warn})
+	}
+	// Judged only here: the clients are not in the poll, so not in health.
+	if cd, err := detail[sources.NSQChannelDetail](d); err == nil {
+		for _, f := range health.NSQChannelClients(d.NSQ, cd) {
+			fs = append(fs, Field{Label: "consumers", Value: f.Title + " · " + f.Fix,
+				Status: worse(f.Severity >= health.Warning, Warn, false, Normal)})
+		}
 	}
 	return fs, nil
 }

@@ -360,6 +360,22 @@ func TestNSQChannelPage(t *testing.T) {
 	if string(ch["out_rate"]) != "null" || string(ch["drain_never"]) != "true" || string(ch["paused_on"]) != `["10.0.0.5:4151"]` {
 		t.Errorf("channel JSON: %s", m["channel"])
 	}
+	consumers := func(p Page) (got []Field) {
+		for _, f := range p.Fields {
+			if f.Label == "consumers" {
+				got = append(got, f)
+			}
+		}
+		return got
+	}
+	if fs := consumers(p); len(fs) != 0 {
+		t.Errorf("a channel with a ready client has consumer findings %+v", fs)
+	}
+	// Every client at ready count 0: connected, taking nothing.
+	d.Detail.(*sources.NSQChannelDetail).Clients[0].ReadyCount = 0
+	if fs := consumers(buildPageOf(t, nsqChannelPage(), d, "orders/archive")); len(fs) != 1 || !strings.Contains(fs[0].Value, "2 clients connected, none ready") || fs[0].Status != Normal {
+		t.Errorf("consumer findings %+v, want one note (no depth waits on their node) that none of 2 clients is ready", fs)
+	}
 	// Before the answer: the clients section says it is loading.
 	d.Detail = nil
 	if s := buildPageOf(t, nsqChannelPage(), d, "orders/archive").Sections[1]; s.Err == nil {

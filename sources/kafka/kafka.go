@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/secure"
 )
 
 // Config says which cluster to poll and how often.
@@ -36,7 +37,10 @@ type Config struct {
 	// `topicat get` of a view that shows none need not wait for them.
 	SkipGroups bool
 
-	// TLS and SASL settings will go here; they become kgo options in connOpts.
+	// TLS, when set, encrypts every connection; SASL, when set,
+	// authenticates it. They become kgo options in connOpts.
+	TLS  *secure.TLS
+	SASL *secure.SASL
 }
 
 // Source polls one Kafka cluster. The embedded Loop provides Updates,

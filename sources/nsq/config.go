@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/secure"
 )
 
 // Config says where the cluster is and how to poll it.
@@ -42,6 +43,10 @@ type Config struct {
 	// (NSQSnapshot.Inactive): one question per topic per lookupd, which a
 	// one-shot `get` of a view that does not show them need not wait for.
 	SkipInactive bool
+	// TLS, when set, is used for https:// addresses and for nsqd's TCP
+	// port (tail, publish); Auth for nsqd AUTH and HTTP behind a proxy.
+	TLS  *secure.TLS
+	Auth secure.NSQAuth
 }
 
 const (

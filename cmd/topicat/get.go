@@ -97,7 +97,7 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 	}
 	s.skipGroups = v.SkipsGroups
 	s.skipInactive = v.Name != "inactive" && v.Name != "lookupds"
-	data, err := collect(ctx, s, v.System, stderr)
+	data, failed, err := collect(ctx, s, v.System, stderr)
 	if err != nil {
 		return err
 	}
@@ -135,10 +135,26 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 	}
 	if v.Name == "health" {
 		if c := health.Count(data.Findings); c.Errors > 0 {
-			return fmt.Errorf("%d finding(s) of error severity", c.Errors)
+			return fmt.Errorf("%s of error severity", plural(c.Errors, "finding"))
 		}
+		return nil // the findings say what did not answer
+	}
+	if failed > 0 {
+		return partialError{fmt.Errorf("printed, but the figures are partial: %s did not answer (above)", plural(failed, "endpoint"))}
 	}
 	return nil
+}
+
+// partialError is output printed from a snapshot in which some endpoints
+// failed: exit code 3, so that a script can tell it from a complete answer
+// (0) and from no answer (1).
+type partialError struct{ error }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // fetchDetail carries out a page's read-only request into data; a failure,
@@ -275,8 +291,11 @@ func configuredFor(s settings, sys sources.System) bool {
 // collect takes one snapshot of each system the view needs (both for a view of
 // both systems), through the same sources the dashboard runs. Endpoint errors go
 // to stderr; a system that answered nothing at all is an error.
-func collect(ctx context.Context, s settings, system sources.System, stderr io.Writer) (views.Data, error) {
-	var d views.Data
+func collect(ctx context.Context, s settings, system sources.System, stderr io.Writer) (views.Data, int, error) {
+	var (
+		d      views.Data
+		failed int // endpoint errors in the snapshots
+	)
 	// Poll only the systems the view shows (health shows both).
 	switch system {
 	case sources.NSQ:
@@ -288,7 +307,7 @@ func collect(ctx context.Context, s settings, system sources.System, stderr io.W
 	r, err := startSources(ctx, s)
 	if err != nil {
 		cancel()
-		return d, err
+		return d, failed, err
 	}
 	defer r.wait()
 	defer cancel()
@@ -300,20 +319,21 @@ func collect(ctx context.Context, s settings, system sources.System, stderr io.W
 		select {
 		case s, ok := <-src.Updates():
 			if !ok {
-				return d, ctx.Err()
+				return d, failed, ctx.Err()
 			}
 			snap = s
 		case <-ctx.Done():
-			return d, ctx.Err()
+			return d, failed, ctx.Err()
 		}
 		meta := snap.Metadata()
+		failed += len(meta.Errors)
 		for _, e := range meta.Errors {
 			fmt.Fprintf(stderr, "topicat: %s %s\n", src.System(), safetext.Line(e.String()))
 		}
 		// Health reports a cluster that never answered as a finding; any
 		// other view has nothing to show.
 		if meta.LastOK.IsZero() && system != "" {
-			return d, fmt.Errorf("%s: no endpoint answered", src.System())
+			return d, failed, fmt.Errorf("%s: no endpoint answered", src.System())
 		}
 		switch snap := snap.(type) {
 		case *sources.KafkaSnapshot:
@@ -323,5 +343,5 @@ func collect(ctx context.Context, s settings, system sources.System, stderr io.W
 		}
 	}
 	d.Findings = health.All(d.Kafka, d.NSQ)
-	return d, nil
+	return d, failed, nil
 }

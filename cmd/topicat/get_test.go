@@ -308,3 +308,33 @@ func TestRateFootnote(t *testing.T) {
 		}
 	}
 }
+
+// A get whose snapshot misses an endpoint prints what it has, marked
+// partial, names what did not answer, and exits 3: a script can tell it
+// from a complete answer and from no answer at all.
+func TestGetPartialExits3(t *testing.T) {
+	c := nsqtest.NewCluster(t, 0, 2)
+	for i := range 2 {
+		c.CreateChannel(i, "orders", "c")
+		c.Publish(i, "orders", nsqtest.Messages(i+1)...)
+	}
+	c.StopNSQD(1)
+	nodes := c.HTTPAddr(0) + "," + c.HTTPAddr(1)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"get", "nsq", "topics", "--nsqd", nodes, "-o", "json"}, 3, `"partial":true`},
+		{[]string{"get", "nsq", "topics", "--nsqd", nodes}, 3, "(partial)"},
+		{[]string{"get", "nsq", "topics", "--nsqd", c.HTTPAddr(0)}, 0, "orders"},
+	} {
+		out, errOut, code := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, want %d; stdout %q lacks %q", tc.args, code, tc.code, out, tc.want)
+		}
+		if tc.code == 3 && (!strings.Contains(errOut, c.HTTPAddr(1)) || !strings.Contains(errOut, "the figures are partial: 1 endpoint did not answer")) {
+			t.Errorf("%v: stderr %q, want the dead node named and the partial figures said", tc.args, errOut)
+		}
+	}
+}

@@ -29,8 +29,10 @@ func main() {
 // run is the whole program behind main, so tests can call it: the command tree
 // is built anew for each call and reaches the environment only through env.
 //
-// Exit codes: 0 done (help included), 2 the command line was wrong, 1 anything
-// else (a cluster that did not answer, a health finding of error severity).
+// Exit codes: 0 done (help included), 2 the command line was wrong, 3 `get`
+// printed figures from a cluster of which some endpoints did not answer, 1
+// anything else (a cluster that did not answer, a health finding of error
+// severity).
 // Errors are one line on stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
 	d := &deps{env: env, stdin: stdin}
@@ -50,6 +52,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// commands, required flags) is the caller's words being off.
 	if !d.ran || errors.As(err, new(usageError)) {
 		return 2
+	}
+	if errors.As(err, new(partialError)) {
+		return 3
 	}
 	return 1
 }

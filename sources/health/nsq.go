@@ -73,22 +73,13 @@ func nsqNodes(fs *list, s *sources.NSQSnapshot) {
 			if !n.GoneSince.IsZero() {
 				why += " (gone since " + n.GoneSince.Format(time.RFC3339) + ")"
 			}
-			// lookupd drops a node whose connection closed, and a crashed
-			// process's connections close too: only an empty node is surely retired.
-			if q := queued(n); q > 0 {
-				why += fmt.Sprintf("; but it held %s at its last answer, which %s on its disk, unread, until it starts again, and a crashed nsqd leaves the lookupds the same way",
-					quantity(q, "message"), plural(q, "stays", "stay"))
-				fs.add(Warning, subject, fmt.Sprintf("left the cluster with %s queued", quantity(q, "message")), why,
-					"start it again so its consumers drain it; retire a node only once its depth is 0")
-				continue
-			}
-			fs.add(Info, subject, "left the cluster cleanly", why+"; it held no messages, so it was most likely retired", "nothing, if it was retired; otherwise start it again")
+			fs.add(Info, subject, "left the cluster cleanly", why+"; it held no messages at its last answer, so it was most likely retired", "nothing, if it was retired; otherwise start it again")
 			continue
 		case !n.Up:
 			why := "its topics' totals are partial and its queued messages are not delivered"
 			if len(n.Topics) > 0 {
 				why = fmt.Sprintf("the totals of its %s miss its share", quantity(len(n.Topics), "topic"))
-				if q := queued(n); q > 0 {
+				if q := n.Queued(); q > 0 {
 					why += fmt.Sprintf(", and the %s queued on it at its last answer %s not delivered", quantity(q, "message"), plural(q, "is", "are"))
 				}
 			}
@@ -97,7 +88,7 @@ func nsqNodes(fs *list, s *sources.NSQSnapshot) {
 		case n.Health != "" && n.Health != "OK":
 			fs.add(Error, subject, "nsqd unhealthy", "nsqd reports: "+n.Health, "check its disk and data path")
 		}
-		switch q := queued(n); {
+		switch q := n.Queued(); {
 		case upLookupds == 0 || len(n.Lookupds) >= upLookupds:
 		case len(n.Lookupds) == 0 && q > 0:
 			fs.add(Warning, subject, fmt.Sprintf("%s on a node no lookupd knows", quantity(q, "message")),
@@ -115,14 +106,6 @@ func nsqNodes(fs *list, s *sources.NSQSnapshot) {
 }
 
 // queued is what a node holds: its topics' depths and its channels'.
-func queued(n sources.NSQNode) int64 {
-	var q int64
-	for _, t := range n.Topics {
-		q += topicQueued(t)
-	}
-	return q
-}
-
 func topicQueued(t sources.NSQTopicStats) int64 {
 	q := t.Depth
 	for _, c := range t.Channels {

@@ -249,21 +249,35 @@ func TestNSQFindingsOnCluster(t *testing.T) {
 			why: "producers still publish to it",
 		},
 		{
-			name: "an nsqd decommissioned: it left every lookupd, then stopped",
+			name: "an nsqd decommissioned empty: it left every lookupd, then stopped",
 			before: func(t *testing.T, c *nsqtest.Cluster) {
 				c.CreateChannel(2, "orders", "audit")
-				c.Publish(2, "orders", nsqtest.Messages(4)...)
 			},
 			during: func(t *testing.T, c *nsqtest.Cluster) {
-				// nsqd leaves its lookupds as it shuts down; the poll after
+				// The lookupds drop it as it shuts down; the poll after
 				// finds it gone, not down.
 				c.StopNSQD(2)
 				c.WaitRegistered()
 			},
 			want: func(c *nsqtest.Cluster, _ *sources.NSQSnapshot) []string {
-				return []string{"warning nsqd " + c.HTTPAddr(2) + ": left the cluster with 4 messages queued"}
+				return []string{"info nsqd " + c.HTTPAddr(2) + ": left the cluster cleanly"}
 			},
-			why: "as they do when nsqd shuts down; it is shown for a while, then dropped (gone since …); but it held 4 messages at its last answer",
+			why: "as they do when nsqd shuts down; it is shown for a while, then dropped (gone since …); it held no messages at its last answer",
+		},
+		{
+			name: "an nsqd stopped holding messages: down, whatever the lookupds say",
+			before: func(t *testing.T, c *nsqtest.Cluster) {
+				c.CreateChannel(2, "orders", "audit")
+				c.Publish(2, "orders", nsqtest.Messages(4)...)
+			},
+			during: func(t *testing.T, c *nsqtest.Cluster) {
+				c.StopNSQD(2)
+				c.WaitRegistered()
+			},
+			want: func(c *nsqtest.Cluster, _ *sources.NSQSnapshot) []string {
+				return []string{"error nsqd " + c.HTTPAddr(2) + ": nsqd is down"}
+			},
+			why: "the 4 messages queued on it at its last answer are not delivered",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

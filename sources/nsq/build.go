@@ -159,16 +159,18 @@ func (s *Source) build(now time.Time, lookupds []lookupdResult, entries []*entry
 	return snap, err
 }
 
-// isGone tells a node that did not answer and that every lookupd which knew
-// it had let go of first (nsqd leaves its lookupds when it shuts down) from
-// one that failed while listed: the first is decommissioned, the second
-// down, and stays down after the lookupds drop it. A configured node is
-// never gone: the user asked for it.
+// isGone tells a decommissioned node from a failed one: it did not answer,
+// every lookupd which knew it let go of it, and it held no messages at its
+// last answer. lookupd drops a node whose connection closed, and a crashed
+// nsqd's connections close as a stopped one's do, so only an empty node is
+// surely retired: one that held messages is down, its share of the totals
+// missing, whatever the lookupds say. A configured node is never gone: the
+// user asked for it.
 func isGone(e *entry, pn *sources.NSQNode) bool {
 	if e.configured || e.listed || e.vouched || pn == nil {
 		return false
 	}
-	return pn.Gone || pn.Up
+	return pn.Gone || (pn.Up && pn.Queued() == 0)
 }
 
 // lastAnswer is what a node that did not answer keeps of its last answer:

@@ -9,18 +9,21 @@ import (
 )
 
 type topicAcc struct {
-	t        sources.NSQTopic
-	in       int64 // messages published since the previous poll, over the nodes where that is known
-	inKnown  bool
-	e2e      e2eMerge
-	channels map[string]*channelAcc
+	t  sources.NSQTopic
+	in int64 // messages published since the previous poll, over the nodes
+	// inMissing: a node that carries it has no rate yet (restarted, or new
+	// to it). A sum without its share would read as a fall in the rate, so
+	// the merged rate is unknown instead.
+	inMissing bool
+	e2e       e2eMerge
+	channels  map[string]*channelAcc
 }
 
 type channelAcc struct {
-	c                 sources.NSQChannel
-	in, out           int64 // over the nodes where they are known
-	inKnown, outKnown bool
-	e2e               e2eMerge
+	c                     sources.NSQChannel
+	in, out               int64 // over the nodes; unknown when one's is (see topicAcc)
+	inMissing, outMissing bool
+	e2e                   e2eMerge
 }
 
 // partialMark is what a silent node may hold of one topic: the channels its
@@ -59,7 +62,8 @@ func mergeTopics(prev *sources.NSQSnapshot, nodes []sources.NSQNode, entries []*
 			}
 			if tc.in >= 0 {
 				a.in += tc.in
-				a.inKnown = true
+			} else {
+				a.inMissing = true
 			}
 			a.e2e.add(t.E2E, tc.e2e)
 
@@ -84,11 +88,13 @@ func mergeTopics(prev *sources.NSQSnapshot, nodes []sources.NSQNode, entries []*
 				}
 				if cc.in >= 0 {
 					ca.in += cc.in
-					ca.inKnown = true
+				} else {
+					ca.inMissing = true
 				}
 				if cc.out >= 0 {
 					ca.out += cc.out
-					ca.outKnown = true
+				} else {
+					ca.outMissing = true
 				}
 				ca.e2e.add(c.E2E, cc.e2e)
 			}
@@ -113,7 +119,7 @@ func mergeTopics(prev *sources.NSQSnapshot, nodes []sources.NSQNode, entries []*
 	for name, a := range accs {
 		t := a.t
 		t.In = -1
-		if a.inKnown {
+		if !a.inMissing {
 			t.In = rate(a.in, dt)
 		}
 		t.Paused = pausedEverywhere(t.PausedOn, t.Nodes)
@@ -124,10 +130,10 @@ func mergeTopics(prev *sources.NSQSnapshot, nodes []sources.NSQNode, entries []*
 		for cname, ca := range a.channels {
 			c := ca.c
 			c.In, c.Out = -1, -1
-			if ca.inKnown {
+			if !ca.inMissing {
 				c.In = rate(ca.in, dt)
 			}
-			if ca.outKnown {
+			if !ca.outMissing {
 				c.Out = rate(ca.out, dt)
 			}
 			c.Paused = pausedEverywhere(c.PausedOn, c.Nodes)

@@ -99,6 +99,11 @@ func (s *Source) Poll(ctx context.Context) (*sources.NSQSnapshot, error) {
 	entries := s.gather(now, lookupds)
 	for _, e := range entries {
 		r := f.results[e.node.Addr]
+		if r == nil {
+			// Listed under an identity learnt in this very poll (a configured
+			// node that came back with a new broadcast address): asked next poll.
+			r = &statsResult{err: errors.New("not asked yet: its address changed during this poll")}
+		}
 		e.stats = r.st
 		if r.err != nil {
 			e.err = nodeError(e, r.err)
@@ -317,14 +322,16 @@ func (s *Source) gather(now time.Time, lookupds []lookupdResult) []*entry {
 			// Not listed now. A node that answered last time gets this poll to
 			// answer again (or to be found gone). One that did not is forgotten
 			// ForgetAfter after it was last listed or last answered, once every
-			// lookupd that listed it has answered without it.
+			// lookupd that listed it has answered without it, unless it held
+			// messages: those are stranded, and the totals stay partial until
+			// it is back.
 			last := s.state.listed[addr]
 			vouched := slices.ContainsFunc(last.by, func(l string) bool { return failed[l] })
 			quiet := last.at
 			if since := failingSince(pn); since.After(quiet) {
 				quiet = since
 			}
-			if anyAnswered && !vouched && !pn.Up && now.Sub(quiet) >= s.cfg.ForgetAfter {
+			if anyAnswered && !vouched && !pn.Up && now.Sub(quiet) >= s.cfg.ForgetAfter && pn.Queued() == 0 {
 				continue
 			}
 			e = &entry{node: identity(pn), vouched: vouched, topics: map[string]bool{}, tombstoned: map[string]bool{}}

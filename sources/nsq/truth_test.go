@@ -15,13 +15,16 @@ import (
 // The faults on two lookupds and three nsqd that the other tests of
 // this package do not already cover.
 
-// A node that leaves every lookupd and then stops answering (an operator
-// retiring it) is gone: no error, no share of any total, topics not partial.
+// A node that leaves every lookupd and then stops answering, empty (an
+// operator retiring it, drained first), is gone: no error, no share of any
+// total, topics not partial.
 func TestNodeDecommissioned(t *testing.T) {
 	c := nsqtest.NewCluster(t, 2, 3)
 	for i := range 3 {
 		c.CreateChannel(i, "orders", "c")
-		c.Publish(i, "orders", nsqtest.Messages(i+1)...)
+		if i != 1 {
+			c.Publish(i, "orders", nsqtest.Messages(i+1)...)
+		}
 	}
 	c.WaitTopic("orders", 0, 1, 2)
 	src := newSource(t, c, nsq.Config{Lookupds: c.LookupdURLs(), ForgetAfter: time.Hour})
@@ -50,6 +53,33 @@ func TestNodeDecommissioned(t *testing.T) {
 	}
 }
 
+// A node that held messages when it stopped answering is down, whatever
+// the lookupds say: lookupd drops a crashed nsqd as it drops a retired one,
+// and its messages are stranded. It is not forgotten while it holds them.
+func TestNodeStoppedHoldingMessages(t *testing.T) {
+	c := nsqtest.NewCluster(t, 2, 3)
+	for i := range 3 {
+		c.CreateChannel(i, "orders", "c")
+		c.Publish(i, "orders", nsqtest.Messages(i+1)...)
+	}
+	c.WaitTopic("orders", 0, 1, 2)
+	src := newSource(t, c, nsq.Config{Lookupds: c.LookupdURLs(), ForgetAfter: time.Nanosecond})
+	poll(t, src)
+
+	c.DecommissionNSQD(1)
+	down := c.HTTPAddr(1)
+	for i := range 3 {
+		snap := poll(t, src)
+		n := findNode(t, snap, down)
+		if n.Gone || n.Up || n.Err == "" || n.Queued() != 2 {
+			t.Errorf("poll %d: node = %+v, want down with its 2 messages", i+2, n)
+		}
+		if orders := findTopic(t, snap, "orders"); !orders.Partial || !orders.Channels[0].Partial {
+			t.Errorf("poll %d: orders = %+v, want partial", i+2, orders)
+		}
+	}
+}
+
 // A node that requires TLS, and one whose broadcast address does not
 // resolve here, are down with the reason in words.
 func TestProtocolFaults(t *testing.T) {
@@ -65,7 +95,7 @@ func TestProtocolFaults(t *testing.T) {
 	}
 	_, httpsPort, _ := net.SplitHostPort(c.HTTPSAddr(2))
 	tls := findNode(t, snap, c.HTTPAddr(2))
-	if want := "nsqd " + c.HTTPAddr(2) + ": stats: requires TLS (https port " + httpsPort + "); topicat has no TLS for NSQ yet"; tls.Up || tls.Err != want {
+	if want := "nsqd " + c.HTTPAddr(2) + ": stats: HTTP 403: requires TLS (https port " + httpsPort + "); configure --nsq-tls"; tls.Up || tls.Err != want {
 		t.Errorf("TLS node Err %q, want %q", tls.Err, want)
 	}
 

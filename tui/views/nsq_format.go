@@ -35,21 +35,7 @@ func depthText(depth int64, climbing bool) string {
 
 // Drain writes a channel's time to empty: a span, "empty", "holds" (as
 // fast out as in), "never" (growing), "?" before enough polls.
-func Drain(d time.Duration, depth int64) string {
-	switch {
-	case d == sources.CatchUpNever:
-		return "never"
-	case d == sources.CatchUpSteady:
-		return "holds"
-	case d < 0:
-		return "?"
-	case depth == 0:
-		return "empty"
-	case d < time.Second:
-		return "<1s"
-	}
-	return Ago(d)
-}
+func Drain(d time.Duration, depth int64) string { return untilZero(d, depth, "holds", "empty") }
 
 // E2E writes end-to-end latency percentiles: "p99 12ms · p95 3.1ms"; ""
 // when nsqd reports none.

@@ -56,16 +56,21 @@ func retention(ms int64, known bool) string {
 }
 
 // catchUp writes a group's time to catch up.
-func catchUp(d time.Duration, lag int64) string {
+func catchUp(d time.Duration, lag int64) string { return untilZero(d, lag, "keeps up", "caught up") }
+
+// untilZero writes the time until a backlog (a lag, a depth) is gone, from
+// sources' catch-up estimate: a span, "never" when it grows, steady when it
+// holds, done when there is none, "?" before enough polls.
+func untilZero(d time.Duration, backlog int64, steady, done string) string {
 	switch {
 	case d == sources.CatchUpNever:
 		return "never"
 	case d == sources.CatchUpSteady:
-		return "keeps up"
+		return steady
 	case d < 0:
 		return "?"
-	case lag == 0:
-		return "caught up"
+	case backlog == 0:
+		return done
 	case d < time.Second:
 		return "<1s"
 	}

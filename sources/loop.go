@@ -96,14 +96,14 @@ func (l *Loop) pauseState() (bool, <-chan struct{}) {
 // runs only once.
 func (l *Loop) Run(ctx context.Context) {
 	defer close(l.updates)
+	obs := ObserverFrom(ctx)
 	failures := 0
 	for {
-		pctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
-		snap, err := l.poll(pctx)
-		cancel()
-		if ctx.Err() != nil {
+		a, ok := l.pollOnce(ctx)
+		if !ok {
 			return
 		}
+		snap, err := a.snap, a.err
 		if snap != nil {
 			l.publish(snap)
 		}
@@ -114,10 +114,39 @@ func (l *Loop) Run(ctx context.Context) {
 		} else {
 			failures = 0
 		}
+		if obs != nil && obs.Polled != nil {
+			obs.Polled(snap, err, wait)
+		}
 		if !l.wait(ctx, wait) {
 			return
 		}
 	}
+}
+
+// pollOnce runs one poll bounded by the timeout. It returns as soon as ctx
+// ends, even if the poll has not: a client call that ignores its context
+// must not hold up a quit or a context switch. Such a poll finishes on its
+// own (the source's Close ends its connections) and its answer is dropped;
+// no new poll starts after ctx ended, so two never overlap on a live loop.
+func (l *Loop) pollOnce(ctx context.Context) (pollAnswer, bool) {
+	done := make(chan pollAnswer, 1)
+	pctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	go func() {
+		defer cancel()
+		s, err := l.poll(pctx)
+		done <- pollAnswer{s, err}
+	}()
+	select {
+	case a := <-done:
+		return a, ctx.Err() == nil
+	case <-ctx.Done():
+		return pollAnswer{}, false
+	}
+}
+
+type pollAnswer struct {
+	snap Snapshot
+	err  error
 }
 
 // wait sleeps until the next poll is due, a refresh is asked for, or ctx ends.

@@ -160,3 +160,99 @@ func TestActionsCarry(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopBacksOffAndPicksUpRecovery: while polls fail the wait doubles up to
+// the cap; the first poll that succeeds again is published and the pace
+// returns to the interval, without a restart.
+func TestLoopBacksOffAndPicksUpRecovery(t *testing.T) {
+	const failing = 5
+	var polls atomic.Int64
+	l := NewLoop(LoopConfig{Interval: time.Millisecond, MaxBackoff: 4 * time.Millisecond}, func(ctx context.Context) (Snapshot, error) {
+		n := polls.Add(1)
+		if n <= failing {
+			return nil, errors.New("broker 1 (127.0.0.1:9092): connection refused")
+		}
+		return fakeSnap{n}, nil
+	})
+	waits := make(chan time.Duration, failing+2)
+	ctx, cancel := context.WithCancel(context.Background())
+	ctx = WithObserver(ctx, &Observer{Polled: func(_ Snapshot, _ error, wait time.Duration) {
+		select {
+		case waits <- wait:
+		default:
+		}
+	}})
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	if s := (<-l.Updates()).(fakeSnap); s.n != failing+1 {
+		t.Fatalf("first snapshot is poll %d, want %d (the first that succeeded)", s.n, failing+1)
+	}
+	want := []time.Duration{1, 2, 4, 4, 4, 1}
+	for i, w := range want {
+		if got := <-waits; got != w*time.Millisecond {
+			t.Fatalf("wait after poll %d = %v, want %v", i+1, got, w*time.Millisecond)
+		}
+	}
+}
+
+// TestLoopStopsDuringAStuckPoll: a poll that ignores its context (a client
+// call that never returns) does not hold up the end of Run: a quit or a
+// context switch never hangs on a slow cluster.
+func TestLoopStopsDuringAStuckPoll(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	l := NewLoop(LoopConfig{Interval: time.Millisecond, Timeout: time.Hour}, func(ctx context.Context) (Snapshot, error) {
+		close(started)
+		<-release // deaf to ctx
+		return fakeSnap{1}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { close(release) })
+	<-started
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second): // only bounds a hang
+		t.Fatal("Run did not return while its poll was stuck")
+	}
+	if _, ok := <-l.Updates(); ok {
+		t.Fatal("a snapshot was published after Run returned")
+	}
+}
+
+// TestLoopObserverSeesEveryPoll: the observer in Run's context hears each
+// poll with its snapshot and error.
+func TestLoopObserverSeesEveryPoll(t *testing.T) {
+	var polls atomic.Int64
+	l := NewLoop(LoopConfig{Interval: time.Hour}, func(ctx context.Context) (Snapshot, error) {
+		if polls.Add(1) == 1 {
+			return fakeSnap{1}, errors.New("nothing reachable")
+		}
+		return fakeSnap{2}, nil
+	})
+	type seen struct {
+		n   int64
+		err string
+	}
+	heard := make(chan seen, 2)
+	ctx, cancel := context.WithCancel(WithObserver(context.Background(), &Observer{Polled: func(s Snapshot, err error, _ time.Duration) {
+		e := ""
+		if err != nil {
+			e = err.Error()
+		}
+		heard <- seen{s.(fakeSnap).n, e}
+	}}))
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if got := <-heard; got != (seen{1, "nothing reachable"}) {
+		t.Fatalf("first poll heard as %+v", got)
+	}
+	l.Refresh()
+	if got := <-heard; got != (seen{2, ""}) {
+		t.Fatalf("second poll heard as %+v", got)
+	}
+}

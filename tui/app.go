@@ -40,6 +40,16 @@ type Options struct {
 	// PageEvery is how often a detail page asks again for what the
 	// snapshot lacks; 0 means page.RefetchEvery.
 	PageEvery time.Duration
+	// Colour is the header's colour for the context (see ParseColour);
+	// Warning a badge such as "TLS NOT VERIFIED"; Close stops the first
+	// session's sources (see Session).
+	Colour, Warning string
+	Close           func()
+	// Contexts are the config file's contexts, Current the one open;
+	// OpenContext builds a session for one, off the UI (see :ctx).
+	Contexts    []string
+	Current     string
+	OpenContext func(ctx context.Context, name string) (*Session, error)
 }
 
 // Session is one connection to clusters, behind one value: the sources,
@@ -56,6 +66,9 @@ type Session struct {
 	Close func()
 	// Gen is set by the model when the session starts.
 	Gen uint64
+	// Colour is the label's colour in the header (see ParseColour);
+	// Warning is shown as a badge, e.g. when TLS is not verified.
+	Colour, Warning string
 }
 
 // Source is the session's source of a system, nil when not configured.
@@ -154,6 +167,10 @@ type Model struct {
 	// ctx ends the work in flight when the program stops.
 	ctx     context.Context
 	message string // the answer to the last command, one line
+	// current is the config context on view; opening counts :ctx
+	// requests, so that only the newest one's session is switched to.
+	current string
+	opening uint64
 
 	width, height int
 }
@@ -181,7 +198,9 @@ func New(o Options) *Model {
 		width:   80,
 		height:  24,
 	}
-	m.session = &Session{Label: o.Context, ReadOnly: o.ReadOnly, Kafka: o.Kafka, NSQ: o.NSQ, KafkaHint: o.KafkaHint, NSQHint: o.NSQHint, Gen: 1}
+	m.session = &Session{Label: o.Context, ReadOnly: o.ReadOnly, Kafka: o.Kafka, NSQ: o.NSQ, KafkaHint: o.KafkaHint, NSQHint: o.NSQHint,
+		Colour: o.Colour, Warning: o.Warning, Close: o.Close, Gen: 1}
+	m.current = o.Current
 	for _, t := range tabViews {
 		v := m.findView(t.system, t.name)
 		m.tabs = append(m.tabs, &tab{system: t.system, name: t.name, stack: []screen.Screen{table.New(m, v, "")}})
@@ -275,6 +294,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return msg.to.Update(msg.msg)
 	case requestDoneMsg:
 		return m.finish(msg)
+	case contextOpenedMsg:
+		return m.contextOpened(msg)
 	case tea.MouseWheelMsg:
 		return m.top().Update(msg)
 	case tea.PasteMsg:
@@ -447,6 +468,9 @@ func Run(ctx context.Context, o Options, extra ...tea.ProgramOption) error {
 	m.ctx = ctx
 	_, err := tea.NewProgram(m, opts...).Run()
 	m.stopAll()
+	if m.session.Close != nil { // the session on view when the user quit
+		m.session.Close()
+	}
 	if err != nil && ctx.Err() != nil {
 		return nil // cancelled from outside: not the user's problem
 	}

@@ -100,7 +100,10 @@ func (m *Model) updateCommand(msg tea.Msg) tea.Cmd {
 
 // commandNames are the words `:` completes.
 func (m *Model) commandNames() []string {
-	names := []string{"kafka", "nsq", "quit", "help", "tail", "produce"}
+	names := []string{"kafka", "nsq", "quit", "help", "tail", "produce", "ctx"}
+	for _, c := range m.opts.Contexts {
+		names = append(names, "ctx "+c)
+	}
 	for _, v := range m.views {
 		if !slices.Contains(names, v.Name) {
 			names = append(names, v.Name)
@@ -128,6 +131,8 @@ func (m *Model) command(line string) tea.Cmd {
 		return nil
 	case "tail", "produce":
 		return m.topicCommand(words[0], words[1:])
+	case "ctx", "context":
+		return m.contextCommand(words[1:])
 	}
 	current := m.systemOnScreen()
 	t, err := views.Lookup(m.views, ":", words, m.configured, current)

@@ -107,7 +107,7 @@ func (m *Model) header() string {
 	sep := st.Bar.Render(" │ ")
 	parts := []string{st.BarAccent.Render(" topicat")}
 	if m.session.Label != "" {
-		parts = append(parts, st.Bar.Render(safetext.Line(m.session.Label)))
+		parts = append(parts, m.label())
 	}
 	c := health.Count(m.data.Findings)
 	switch {
@@ -131,6 +131,9 @@ func (m *Model) header() string {
 	}
 	if m.session.ReadOnly {
 		badges = append(badges, st.Badge.Render("READ-ONLY"))
+	}
+	if m.session.Warning != "" {
+		badges = append(badges, st.Badge.Render("⚠ "+safetext.Line(m.session.Warning)))
 	}
 	right := strings.Join(badges, " ")
 	gap := m.width - lipgloss.Width(line) - lipgloss.Width(right)
@@ -367,7 +370,11 @@ func (m *Model) help(h int) string {
 		}
 		cmds = append(cmds, name)
 	}
-	cmds = append(cmds, ":kafka", ":nsq", ":tail [kafka|nsq] TOPIC [PARTITIONS]", ":produce [kafka|nsq] TOPIC", ":quit")
+	cmds = append(cmds, ":kafka", ":nsq", ":tail [kafka|nsq] TOPIC [PARTITIONS]", ":produce [kafka|nsq] TOPIC")
+	if len(m.opts.Contexts) > 0 {
+		cmds = append(cmds, ":ctx [NAME]")
+	}
+	cmds = append(cmds, ":quit")
 	lines = append(lines, wrapWords(cmds, m.width-2)...)
 	lines = append(lines, "", st.Muted.Render("? or esc closes this help · ! changes the cluster"))
 	for i := range lines {

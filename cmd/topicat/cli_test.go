@@ -1,11 +1,13 @@
 package main
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/topicat/topicat/themes"
 	"github.com/topicat/topicat/tui/views"
@@ -291,5 +293,43 @@ func TestCompletion(t *testing.T) {
 	i := slices.IndexFunc(views.All(), func(v *views.View) bool { return v.Name == "brokers" })
 	if i < 0 || !strings.Contains(out, "brokers\t"+views.All()[i].Help) || !strings.Contains(out, "topics\tkafka or nsq topics") {
 		t.Fatalf("descriptions:\n%s", out)
+	}
+}
+
+// TestNoFlagTakesASecret: argv is readable by every user of the host, so a
+// password, token or secret is never a flag's value, only a file's path;
+// and every command that talks to a cluster takes the security flags.
+func TestNoFlagTakesASecret(t *testing.T) {
+	root := newRootCmd(&deps{env: func(string) string { return "" }})
+	secretish := regexp.MustCompile(`password|secret|token|credential|passphrase`)
+	checked := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags(), c.InheritedFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) {
+				if !secretish.MatchString(f.Name) {
+					return
+				}
+				checked++
+				if !strings.HasSuffix(f.Name, "-file") || f.Value.Type() != "string" {
+					t.Errorf("%s --%s takes a secret as its value (%s)", c.CommandPath(), f.Name, f.Value.Type())
+				}
+			})
+		}
+		if c.Annotations[noClusterFlags] == "" && c.Name() != "help" {
+			for _, name := range []string{"tls", "tls-ca", "tls-cert", "tls-key", "tls-server-name", "tls-insecure", "sasl-mechanism", "sasl-user",
+				"sasl-password-file", "nsq-tls", "nsq-tls-ca", "nsq-tls-cert", "nsq-tls-key", "nsq-tls-server-name", "nsq-tls-insecure", "nsq-auth-secret-file"} {
+				if c.Flag(name) == nil {
+					t.Errorf("%s lacks --%s", c.CommandPath(), name)
+				}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if checked < 3 {
+		t.Fatalf("only %d secret flags seen: the walk is broken", checked)
 	}
 }

@@ -8,50 +8,56 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/topicat/topicat/sources/secure"
 )
 
 // fileConfig is the YAML config file: named contexts, each a Kafka cluster, an
 // NSQ cluster or both, with per-context settings.
 type fileConfig struct {
-	CurrentContext string                   `yaml:"current-context"`
-	Theme          string                   `yaml:"theme"`
-	Contexts       map[string]contextConfig `yaml:"contexts"`
+	CurrentContext string
+	Theme          string
+	Contexts       map[string]contextConfig
+	// currentLine is where current-context is written, for its error.
+	currentLine int
+	// Warnings are what was accepted but should not be, e.g. a password
+	// written in the file; each names the file, line and field.
+	Warnings []string
 }
 
 type contextConfig struct {
 	Kafka struct {
-		Brokers []string `yaml:"brokers"`
-	} `yaml:"kafka"`
+		Brokers []string
+		TLS     *secure.TLS
+		SASL    *secure.SASL
+	}
 	NSQ struct {
-		Lookupd []string `yaml:"lookupd"`
-		NSQD    []string `yaml:"nsqd"`
-	} `yaml:"nsq"`
-	Refresh  duration `yaml:"refresh"`
-	Timeout  duration `yaml:"timeout"`
-	ReadOnly bool     `yaml:"read-only"`
-	Theme    string   `yaml:"theme"`
+		Lookupd []string
+		NSQD    []string
+		TLS     *secure.TLS
+		Auth    secure.NSQAuth
+	}
+	Refresh  time.Duration
+	Timeout  time.Duration
+	ReadOnly bool
+	Theme    string
+	// Label names the context in the header instead of its name; Colour is
+	// the header's colour for it, so prod never looks like staging.
+	Label  string
+	Colour string
 }
 
-// duration reads "2s", "500ms" from YAML.
-type duration time.Duration
-
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (e.g. 2s, 500ms)", n.Line, n.Value)
-	}
-	if v <= 0 {
-		return fmt.Errorf("line %d: duration %q must be positive", n.Line, n.Value)
-	}
-	*d = duration(v)
-	return nil
-}
+// Floors on nonsense: polling faster than this only burns CPU, and no
+// connection completes within less than that.
+const (
+	minRefresh = 100 * time.Millisecond
+	minTimeout = 10 * time.Millisecond
+)
 
 // defaultConfigPath is $XDG_CONFIG_HOME/topicat/config.yaml (~/.config/… when unset).
 func defaultConfigPath(env func(string) string) string {
@@ -65,8 +71,9 @@ func defaultConfigPath(env func(string) string) string {
 }
 
 // loadConfig reads the config file. A missing file at the default path is no
-// error (required is false); one named with --config must exist.
-func loadConfig(path string, required bool) (*fileConfig, error) {
+// error (required is false); one named with --config must exist. env is
+// where the secrets named by environment variable are read, later.
+func loadConfig(path string, required bool, env func(string) string) (*fileConfig, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if !required && errors.Is(err, fs.ErrNotExist) {
@@ -74,18 +81,31 @@ func loadConfig(path string, required bool) (*fileConfig, error) {
 		}
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	var c fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true) // a misspelt key is reported, not silently ignored
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config %s: %s", path, oneLine(err))
+	return parseConfig(path, b, env)
+}
+
+// parseConfig reads a config file's bytes. Its errors name the file, the
+// line and the field in words, and never quote a secret.
+func parseConfig(path string, b []byte, env func(string) string) (*fileConfig, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &fileConfig{}, nil // empty, or only comments
+		}
+		return nil, fmt.Errorf("config %s: %s", path, syntaxError(err))
 	}
+	w := &walker{path: path, env: env}
+	c, err := w.file(&doc)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = w.warnings
 	if c.CurrentContext != "" {
 		if _, ok := c.Contexts[c.CurrentContext]; !ok {
-			return nil, fmt.Errorf("config %s: current-context %q is not among the contexts (%s)", path, c.CurrentContext, strings.Join(c.names(), ", "))
+			return nil, fmt.Errorf("config %s: line %d: current-context %q is not among the contexts (%s)", path, c.currentLine, c.CurrentContext, c.list())
 		}
 	}
-	return &c, nil
+	return c, nil
 }
 
 func (c *fileConfig) names() []string {
@@ -97,14 +117,21 @@ func (c *fileConfig) names() []string {
 	return out
 }
 
-// goType is yaml's mention of a Go type (to the end of its line), which means
-// nothing to a user.
-var goType = regexp.MustCompile(`(?m) in type .*$`)
+// list is the contexts' names for a message, or "none".
+func (c *fileConfig) list() string {
+	if len(c.Contexts) == 0 {
+		return "none are defined"
+	}
+	return strings.Join(c.names(), ", ")
+}
 
-// oneLine folds yaml's multi-line errors into one line.
-func oneLine(err error) string {
-	s := goType.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
-	s = strings.ReplaceAll(s, "unmarshal errors:\n", "")
+// syntaxError is yaml's complaint about malformed YAML in one line.
+func syntaxError(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
 	parts := strings.Fields(strings.ReplaceAll(s, "\n", " ; "))
-	return strings.Join(parts, " ")
+	s = strings.Join(parts, " ")
+	if line, rest, ok := strings.Cut(s, ": "); ok && strings.HasPrefix(line, "line ") {
+		return line + ": the YAML is malformed: " + rest
+	}
+	return "the YAML is malformed: " + s
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime/debug"
@@ -8,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/kafka"
@@ -29,8 +31,35 @@ func runDashboard(cmd *cobra.Command, d *deps) error {
 	if len(s.Brokers) == 0 && len(s.Lookupd) == 0 && len(s.NSQD) == 0 {
 		return usageErr("no cluster given: use --brokers (Kafka), --lookupd or --nsqd (NSQ), --context, or try `topicat demo`")
 	}
+	s.reopen = d.reopener(cmd)
 	limitMemory(d.env)
-	return dashboard(cmd.Context(), s, "")
+	message := ""
+	if len(s.Warnings) > 0 { // stderr is hidden behind the dashboard: the footer says it too
+		message = "⚠ " + s.Warnings[0]
+	}
+	return dashboard(cmd.Context(), s, message)
+}
+
+// reopener resolves the settings of another context for :ctx: the config
+// file's context with the run's --read-only, --refresh and --timeout, but
+// not its addresses or security flags, which were for the first one.
+func (d *deps) reopener(cmd *cobra.Command) func(name string) (settings, error) {
+	fs := cmd.Flags()
+	return func(name string) (settings, error) {
+		args := []string{"--context", name}
+		for _, f := range []string{"config", "read-only", "refresh", "timeout", "theme"} {
+			if fs.Changed(f) {
+				args = append(args, "--"+f+"="+fs.Lookup(f).Value.String())
+			}
+		}
+		var cf clusterFlags
+		nfs := pflag.NewFlagSet("ctx", pflag.ContinueOnError)
+		cf.register(nfs)
+		if err := nfs.Parse(args); err != nil {
+			return settings{}, err
+		}
+		return cf.resolve(nfs, d.env)
+	}
 }
 
 // dashboard starts the sources for the settings and runs the UI until it quits.
@@ -41,33 +70,89 @@ func dashboard(ctx context.Context, s settings, message string) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srcs, err := startSources(ctx, s)
+	first, err := openSession(ctx, s)
 	if err != nil {
 		return err
 	}
-	defer srcs.wait()
-	defer cancel()
-	label := s.Context
-	if label == "" { // name the cluster by where it is
-		var where []string
-		for _, list := range [][]string{s.Brokers, s.Lookupd, s.NSQD} {
-			if len(list) > 0 {
-				host := strings.TrimPrefix(strings.TrimPrefix(list[0], "http://"), "https://")
-				where = append(where, host+more(len(list)-1))
-			}
-		}
-		label = strings.Join(where, " ")
-	}
-	return tui.Run(ctx, tui.Options{
-		Context:   label,
-		ReadOnly:  s.ReadOnly,
+	defer first.Close() // once only: Run closes the session on view, Switch the ones left
+	o := tui.Options{
+		Context:   first.Label,
+		ReadOnly:  first.ReadOnly,
 		Palette:   palette,
+		Kafka:     first.Kafka,
+		NSQ:       first.NSQ,
+		KafkaHint: first.KafkaHint,
+		Message:   message,
+		NSQHint:   first.NSQHint,
+		Colour:    first.Colour,
+		Warning:   first.Warning,
+		Close:     first.Close,
+	}
+	if s.reopen != nil && len(s.Contexts) > 0 {
+		o.Contexts, o.Current = s.Contexts, s.Context
+		o.OpenContext = func(ctx context.Context, name string) (*tui.Session, error) {
+			ns, err := s.reopen(name)
+			if err != nil {
+				return nil, err
+			}
+			return openSession(ctx, ns)
+		}
+	}
+	return tui.Run(ctx, o)
+}
+
+// openSession starts the sources of one context; the session's Close stops
+// them and waits for them, once, whoever calls it.
+func openSession(parent context.Context, s settings) (*tui.Session, error) {
+	ctx, cancel := context.WithCancel(parent)
+	srcs, err := startSources(ctx, s)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	var once sync.Once
+	return &tui.Session{
+		Label:     s.label(),
+		ReadOnly:  s.ReadOnly,
 		Kafka:     srcs.kafka,
 		NSQ:       srcs.nsq,
 		KafkaHint: "Kafka is not configured: start topicat with --brokers host:9092 (-b)," + configHint,
-		Message:   message,
 		NSQHint:   "NSQ is not configured: start topicat with --lookupd http://host:4161 or --nsqd host:4151," + configHint,
-	})
+		Colour:    s.Colour,
+		Warning:   s.warning(),
+		Close:     func() { once.Do(func() { cancel(); srcs.wait() }) },
+	}, nil
+}
+
+// label names the session in the header: the context's label or name, or
+// the cluster by where it is.
+func (s settings) label() string {
+	if l := cmp.Or(s.Label, s.Context); l != "" {
+		return l
+	}
+	var where []string
+	for _, list := range [][]string{s.Brokers, s.Lookupd, s.NSQD} {
+		if len(list) > 0 {
+			host := strings.TrimPrefix(strings.TrimPrefix(list[0], "http://"), "https://")
+			where = append(where, host+more(len(list)-1))
+		}
+	}
+	return strings.Join(where, " ")
+}
+
+// warning is the header's badge when a certificate is not checked.
+func (s settings) warning() string {
+	var off []string
+	if s.KafkaTLS != nil && s.KafkaTLS.InsecureSkipVerify && len(s.Brokers) > 0 {
+		off = append(off, "KAFKA")
+	}
+	if s.NSQTLS != nil && s.NSQTLS.InsecureSkipVerify && len(s.Lookupd)+len(s.NSQD) > 0 {
+		off = append(off, "NSQ")
+	}
+	if len(off) == 0 {
+		return ""
+	}
+	return strings.Join(off, "+") + " TLS NOT VERIFIED"
 }
 
 // running are the sources of one session; each polls in its own goroutine.
@@ -127,19 +212,30 @@ type built struct {
 func buildSource(s settings, sys sources.System) (built, error) {
 	switch sys {
 	case sources.Kafka:
-		k, err := kafka.New(kafka.Config{Brokers: s.Brokers, Interval: s.Refresh, Timeout: s.Timeout, SkipGroups: s.skipGroups})
+		k, err := kafka.New(kafkaConfig(s))
 		if err != nil {
 			return built{}, usageErr("%v", err)
 		}
-		return built{src: guard(k, s.ReadOnly), run: k.Run, close: k.Close}, nil
+		return observe(built{src: guard(k, s.ReadOnly), run: k.Run, close: k.Close}, s, sys), nil
 	case sources.NSQ:
-		n, err := nsq.New(nsq.Config{Lookupds: s.Lookupd, NSQDs: s.NSQD, Interval: s.Refresh, Timeout: s.Timeout, SkipInactive: s.skipInactive})
+		n, err := nsq.New(nsqConfig(s))
 		if err != nil {
 			return built{}, usageErr("%v", err)
 		}
-		return built{src: guard(n, s.ReadOnly), run: n.Run, close: func() {}}, nil
+		return observe(built{src: guard(n, s.ReadOnly), run: n.Run, close: func() {}}, s, sys), nil
 	}
 	return built{}, fmt.Errorf("no source for %q", sys)
+}
+
+// kafkaConfig and nsqConfig are what the settings ask of each source.
+func kafkaConfig(s settings) kafka.Config {
+	return kafka.Config{Brokers: s.Brokers, Interval: s.Refresh, Timeout: s.Timeout, SkipGroups: s.skipGroups,
+		TLS: s.KafkaTLS, SASL: s.SASL}
+}
+
+func nsqConfig(s settings) nsq.Config {
+	return nsq.Config{Lookupds: s.Lookupd, NSQDs: s.NSQD, Interval: s.Refresh, Timeout: s.Timeout, SkipInactive: s.skipInactive,
+		TLS: s.NSQTLS, Auth: s.NSQAuth}
 }
 
 // limitMemory keeps the dashboard's memory flat when large messages flow

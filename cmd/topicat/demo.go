@@ -43,6 +43,9 @@ func runDemo(ctx context.Context, d *deps, printOnly bool, stdout io.Writer) err
 	// context has nothing to do with it) and takes only its theme. A file named
 	// on purpose must read; the default one may be missing or broken.
 	s := settings{Refresh: cf.refresh, Timeout: cf.timeout, ReadOnly: cf.readOnly, Theme: cf.theme}
+	if err := floors(s); err != nil {
+		return usageErr("%v", err)
+	}
 	if s.Theme == "" {
 		s.Theme = themes.Default
 		c, _, err := cf.readConfig(d.env)

@@ -2,13 +2,13 @@ package main
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/topicat/topicat/sources/secure"
 	"github.com/topicat/topicat/themes"
 )
 
@@ -22,6 +22,21 @@ type settings struct {
 	Timeout  time.Duration
 	ReadOnly bool
 	Theme    string
+	// Kafka's TLS and SASL, NSQ's TLS and auth: nil or zero for none.
+	KafkaTLS *secure.TLS
+	SASL     *secure.SASL
+	NSQTLS   *secure.TLS
+	NSQAuth  secure.NSQAuth
+	// Label and Colour are the context's in the header.
+	Label, Colour string
+	// Contexts are the config file's context names; ConfigPath where it is.
+	Contexts   []string
+	ConfigPath string
+	// Warnings are to print on stderr: a password written in the config.
+	Warnings []string
+	// reopen resolves another context's settings, for :ctx; nil when
+	// the run cannot switch.
+	reopen func(name string) (settings, error)
 	// skipGroups is set by a one-shot get of a view that shows no groups.
 	skipGroups bool
 	// skipInactive is set by a one-shot get of a view that shows no
@@ -53,6 +68,7 @@ type clusterFlags struct {
 	refresh, timeout       time.Duration
 	readOnly               bool
 	theme, config, context string
+	sec                    securityFlags
 }
 
 // register defines the flags on fs (the root command's persistent flags).
@@ -67,6 +83,7 @@ func (c *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.theme, "theme", "", "colour theme `name`: "+strings.Join(themes.Names(), ", "))
 	fs.StringVar(&c.config, "config", "", "config `file` (default $XDG_CONFIG_HOME/topicat/config.yaml; TOPICAT_CONFIG)")
 	fs.StringVarP(&c.context, "context", "c", "", "the config file's context to use, by `name`")
+	c.sec.register(fs)
 }
 
 // addressed reports whether any cluster address or context was given.
@@ -90,7 +107,7 @@ func (c *clusterFlags) readConfig(env func(string) string) (*fileConfig, string,
 	if path == "" {
 		return &fileConfig{}, "", nil
 	}
-	cfg, err := loadConfig(path, named)
+	cfg, err := loadConfig(path, named, env)
 	return cfg, path, err
 }
 
@@ -102,6 +119,7 @@ func (c *clusterFlags) resolve(fs *pflag.FlagSet, env func(string) string) (sett
 	if err != nil {
 		return s, err
 	}
+	s.Contexts, s.ConfigPath, s.Warnings = cfg.names(), path, cfg.Warnings
 	name := c.context
 	if name == "" {
 		name = cfg.CurrentContext
@@ -114,19 +132,10 @@ func (c *clusterFlags) resolve(fs *pflag.FlagSet, env func(string) string) (sett
 			}
 			return s, fmt.Errorf("context %q is not in %s (contexts: %s)", name, path, strings.Join(cfg.names(), ", "))
 		}
-		s.Context = name
-		s.Brokers = ctx.Kafka.Brokers
-		s.Lookupd, s.NSQD = ctx.NSQ.Lookupd, ctx.NSQ.NSQD
-		if !fs.Changed("refresh") && ctx.Refresh > 0 {
-			s.Refresh = time.Duration(ctx.Refresh)
-		}
-		if !fs.Changed("timeout") && ctx.Timeout > 0 {
-			s.Timeout = time.Duration(ctx.Timeout)
-		}
-		s.ReadOnly = s.ReadOnly || ctx.ReadOnly // a read-only context cannot be made writable by accident
-		if s.Theme == "" {
-			s.Theme = ctx.Theme
-		}
+		s.applyContext(name, ctx, fs)
+	}
+	if name == "" && len(cfg.Contexts) > 0 && len(c.brokers)+len(c.lookupd)+len(c.nsqd) == 0 {
+		return s, fmt.Errorf("no cluster given and %s has no current-context: pick one with --context NAME or `topicat config use NAME` (contexts: %s)", path, cfg.list())
 	}
 	if s.Theme == "" {
 		s.Theme = cfg.Theme
@@ -141,12 +150,46 @@ func (c *clusterFlags) resolve(fs *pflag.FlagSet, env func(string) string) (sett
 	if len(c.lookupd) > 0 || len(c.nsqd) > 0 {
 		s.Lookupd, s.NSQD = c.lookupd, c.nsqd
 	}
-	if s.Refresh <= 0 {
-		return s, errors.New("--refresh must be positive")
+	if err := c.sec.apply(&s, fs, env); err != nil {
+		if s.Context != "" {
+			return s, fmt.Errorf("context %s: %w", s.Context, err)
+		}
+		return s, err
 	}
-	if s.Timeout <= 0 {
-		return s, errors.New("--timeout must be positive")
+	if err := floors(s); err != nil {
+		return s, err
 	}
 	// Addresses are checked by the sources themselves (kafka.New, nsq.New).
 	return s, nil
+}
+
+// applyContext takes a config context's settings; flags given on the
+// command line are applied after it.
+func (s *settings) applyContext(name string, ctx contextConfig, fs *pflag.FlagSet) {
+	s.Context, s.Label, s.Colour = name, cmp.Or(ctx.Label, name), ctx.Colour
+	s.Brokers = ctx.Kafka.Brokers
+	s.Lookupd, s.NSQD = ctx.NSQ.Lookupd, ctx.NSQ.NSQD
+	s.KafkaTLS, s.SASL = ctx.Kafka.TLS, ctx.Kafka.SASL
+	s.NSQTLS, s.NSQAuth = ctx.NSQ.TLS, ctx.NSQ.Auth
+	if !fs.Changed("refresh") && ctx.Refresh > 0 {
+		s.Refresh = ctx.Refresh
+	}
+	if !fs.Changed("timeout") && ctx.Timeout > 0 {
+		s.Timeout = ctx.Timeout
+	}
+	s.ReadOnly = s.ReadOnly || ctx.ReadOnly // a read-only context cannot be made writable by accident
+	if s.Theme == "" {
+		s.Theme = ctx.Theme
+	}
+}
+
+// floors refuses a refresh or timeout too small to mean anything, with the reason.
+func floors(s settings) error {
+	switch {
+	case s.Refresh < minRefresh:
+		return fmt.Errorf("--refresh %s is below the floor of %s: polling faster only burns CPU", s.Refresh, minRefresh)
+	case s.Timeout < minTimeout:
+		return fmt.Errorf("--timeout %s is below the floor of %s: no connection completes that fast", s.Timeout, minTimeout)
+	}
+	return nil
 }

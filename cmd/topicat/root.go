@@ -35,12 +35,16 @@ func (d *deps) settings(cmd *cobra.Command) (settings, error) {
 	if err != nil {
 		return s, usageErr("%v", err)
 	}
+	for _, w := range s.Warnings {
+		fmt.Fprintln(cmd.ErrOrStderr(), "topicat: warning:", w)
+	}
 	return s, nil
 }
 
 const rootExamples = `  topicat demo                                      # embedded clusters with live traffic
   topicat -b localhost:9092 --lookupd http://localhost:4161
   topicat -c prod                                   # a context from the config file
+  topicat config use prod                           # the context topicat opens (config contexts lists them)
   topicat get kafka topics -b localhost:9092 -o json`
 
 // noClusterFlags annotates a command that talks to no cluster: its help does
@@ -112,10 +116,12 @@ turns colour off.`,
 		newNSQVerbCmd(d, "unpause"),
 		newNSQVerbCmd(d, "empty"),
 		newNSQVerbCmd(d, "tombstone"),
+		newConfigCmd(d),
 		newVersionCmd(),
 		newCompletionCmd(),
 	)
 	registerClusterCompletions(root, d)
+	registerLogging(root) // --log-file (logging.go)
 	markRuns(root, &d.ran)
 	markRuns(help, &d.ran)
 	return root
@@ -250,16 +256,28 @@ func flagError(cmd *cobra.Command, err error) error {
 	return usageErr("%v (see %s --help)", err, cmd.CommandPath())
 }
 
-// similarFlags lists the long flags within two edits of name, or that start
-// it (nsq_tail's -lookupd-http-address is our --lookupd).
+// similarFlags lists the long flags closest to name within two edits, or
+// that start it (nsq_tail's -lookupd-http-address is our --lookupd). Only
+// the closest are offered: -help is --help, not --tls as well.
 func similarFlags(fs *pflag.FlagSet, name string) []string {
 	if len(name) < 3 { // everything is two edits from a short name
 		return nil
 	}
 	name = strings.ToLower(name)
 	var out []string
+	best := 3
 	fs.VisitAll(func(f *pflag.Flag) {
-		if !f.Hidden && (editDistance(name, f.Name) <= 2 || strings.HasPrefix(name, f.Name+"-")) {
+		if f.Hidden {
+			return
+		}
+		d := editDistance(name, f.Name)
+		if strings.HasPrefix(name, f.Name+"-") {
+			d = 0
+		}
+		switch {
+		case d < best:
+			best, out = d, []string{f.Name}
+		case d == best:
 			out = append(out, f.Name)
 		}
 	})

@@ -76,6 +76,8 @@ type closedVerdicts struct {
 	seeds []string
 	// check decides whether addr speaks TLS; speaksTLS but for tests.
 	check func(ctx context.Context, addr string) bool
+	// guard words TLS and SASL failures first; nil in tests of the rest.
+	guard *guard
 
 	mu       sync.Mutex
 	addrs    map[int32]string
@@ -100,6 +102,17 @@ func newClosedVerdicts(seeds []string) *closedVerdicts {
 		addrs:    make(map[int32]string),
 		verdicts: make(map[string]verdict),
 		checking: make(map[string]bool),
+	}
+}
+
+// guarded makes c word TLS and SASL failures as g finds them. A source that
+// speaks TLS has no use for the check of whether a port speaks it: its
+// connections that close did so after a TLS handshake, or during one.
+func (c *closedVerdicts) guarded(g *guard) {
+	c.guard = g
+	g.addrsOf = c.addrsOf
+	if g.tls != nil {
+		c.check = func(context.Context, string) bool { return false }
 	}
 }
 
@@ -184,6 +197,9 @@ func (c *closedVerdicts) explain(ctx context.Context, at kgo.BrokerMetadata, err
 	if c == nil {
 		return err
 	}
+	if worded, ok := c.guard.word(ctx, at, err); ok {
+		return worded
+	}
 	out, guess := closedCause(err)
 	if !guess {
 		return out
@@ -198,6 +214,9 @@ func (c *closedVerdicts) explain(ctx context.Context, at kgo.BrokerMetadata, err
 func (c *closedVerdicts) explainNow(at kgo.BrokerMetadata, err error) error {
 	if c == nil {
 		return err
+	}
+	if worded, ok := c.guard.wordNow(at, err); ok {
+		return worded
 	}
 	out, guess := closedCause(err)
 	if !guess {
@@ -221,6 +240,9 @@ func (c *closedVerdicts) explainNow(at kgo.BrokerMetadata, err error) error {
 func (c *closedVerdicts) explainSeeds(ctx context.Context, err error) error {
 	if c == nil || err == nil {
 		return err
+	}
+	if worded, ok := c.guard.word(ctx, anyBroker, err); ok {
+		return worded
 	}
 	if _, ok := errors.AsType[*kgo.ErrFirstReadEOF](err); !ok {
 		return err

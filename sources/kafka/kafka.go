@@ -38,7 +38,7 @@ type Config struct {
 	SkipGroups bool
 
 	// TLS, when set, encrypts every connection; SASL, when set,
-	// authenticates it. They become kgo options in connOpts.
+	// authenticates it. They become kgo options in secureOpts.
 	TLS  *secure.TLS
 	SASL *secure.SASL
 }
@@ -86,9 +86,15 @@ func New(cfg Config) (*Source, error) {
 	// The loop's defaults, asked for here so that the client's timeouts and
 	// the loop's pace come from the same figures.
 	loop := sources.LoopConfig{Interval: cfg.Interval, Timeout: cfg.Timeout}.WithDefaults()
+	// A secret is read within the poll's time: a password command that
+	// hangs fails the connection, not the dashboard.
+	secOpts, g, err := secureOpts(cfg, seeds, loop.Timeout)
+	if err != nil {
+		return nil, err
+	}
 	s := &Source{
 		seeds:   seeds,
-		conn:    connOpts(cfg, seeds),
+		conn:    append(connOpts(cfg, seeds), secOpts...),
 		timeout: loop.Timeout,
 		// A third of the poll: a broker that does not answer in that time is
 		// reported down, and the rest of the poll still has time to finish.
@@ -97,6 +103,7 @@ func New(cfg Config) (*Source, error) {
 		closed:       newClosedVerdicts(seeds),
 		skipGroups:   cfg.SkipGroups,
 	}
+	s.closed.guarded(g)
 	cl, err := kgo.NewClient(append(slices.Clone(s.conn), pollOpts(loop.Interval, loop.Timeout)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: create client: %w", err)
@@ -108,7 +115,7 @@ func New(cfg Config) (*Source, error) {
 }
 
 // connOpts are the options every client of the source shares: where the
-// cluster is and who is asking.
+// cluster is and who is asking; secureOpts add how (TLS, SASL).
 func connOpts(cfg Config, seeds []string) []kgo.Opt {
 	clientID := cfg.ClientID
 	if clientID == "" {
@@ -128,7 +135,7 @@ func pollOpts(interval, timeout time.Duration) []kgo.Opt {
 		kgo.MetadataMinAge(min(250*time.Millisecond, max(interval/4, 10*time.Millisecond))),
 		// Three dials must fit in one poll so that a bootstrap list of
 		// unreachable hosts fails with a dial error, not the poll's deadline.
-		kgo.DialTimeout(min(max(timeout/3, 100*time.Millisecond), 10*time.Second)),
+		kgo.DialTimeout(dialTimeout(timeout)),
 		// A dashboard polls again soon: fail fast rather than retry for the
 		// default 30s, which would make every poll wait on one bad broker.
 		kgo.RequestRetries(2),
@@ -137,6 +144,12 @@ func pollOpts(interval, timeout time.Duration) []kgo.Opt {
 			return min(time.Duration(tries)*50*time.Millisecond, 250*time.Millisecond)
 		}),
 	}
+}
+
+// dialTimeout is how long a connection may take to set up, TLS handshake
+// included: a third of the poll's timeout, within bounds.
+func dialTimeout(timeout time.Duration) time.Duration {
+	return min(max(timeout/3, 100*time.Millisecond), 10*time.Second)
 }
 
 // validateBrokers returns the trimmed addresses or a message naming the bad one.

@@ -185,12 +185,14 @@ func (st *stream) Next(ctx context.Context, max int) ([]sources.Record, error) {
 			st.reported = st.Problem()
 			return out, nil
 		}
-		if idle {
-			st.lookAfter(ctx)
-		}
+		// Trouble is said before looking after the topic: the look goes
+		// through the same client, and waits on the broker in trouble.
 		if p := st.Problem(); p != st.reported { // said while nothing arrives
 			st.reported = p
 			return nil, nil
+		}
+		if idle {
+			st.lookAfter(ctx)
 		}
 	}
 }

@@ -19,10 +19,11 @@ import (
 
 // Config says where the cluster is and how to poll it.
 type Config struct {
-	// Lookupds are nsqlookupd HTTP addresses: host:4161 or http://host:4161.
+	// Lookupds are nsqlookupd HTTP addresses: host:4161, http://host:4161,
+	// or https://host:4161 for one behind a TLS proxy.
 	Lookupds []string
 	// NSQDs are nsqd HTTP addresses polled whether or not a lookupd lists them:
-	// host:4151 or http://host:4151.
+	// host:4151, http://host:4151, or https://host:4152 for its HTTPS port.
 	NSQDs []string
 	// Interval is the pause between polls; zero means 2s.
 	Interval time.Duration
@@ -47,6 +48,10 @@ type Config struct {
 	// port (tail, publish); Auth for nsqd AUTH and HTTP behind a proxy.
 	TLS  *secure.TLS
 	Auth secure.NSQAuth
+
+	// httpsNSQDs are the NSQDs given as https://: every request to them
+	// goes over HTTPS (the transport rewrites the scheme, secure.go).
+	httpsNSQDs map[string]bool
 }
 
 const (
@@ -55,23 +60,28 @@ const (
 )
 
 // withDefaults fills zero fields and normalizes addresses: lookupds become
-// http://host:port, nsqd become host:port. Duplicates are dropped.
+// http://host:port (https:// when so given), nsqd become host:port (those
+// given as https:// noted in httpsNSQDs). Duplicates are dropped.
 func (c Config) withDefaults() (Config, error) {
 	if len(c.Lookupds) == 0 && len(c.NSQDs) == 0 {
 		return c, errors.New("nsq: no lookupd and no nsqd address given; need at least one")
 	}
-	lookupds, err := normalizeAll("lookupd", c.Lookupds)
+	lookupds, httpsLookupds, err := normalizeAll("lookupd", c.Lookupds)
 	if err != nil {
 		return c, err
 	}
 	for i, a := range lookupds {
-		lookupds[i] = "http://" + a
+		if httpsLookupds[a] {
+			lookupds[i] = "https://" + a
+		} else {
+			lookupds[i] = "http://" + a
+		}
 	}
-	nsqds, err := normalizeAll("nsqd", c.NSQDs)
+	nsqds, httpsNSQDs, err := normalizeAll("nsqd", c.NSQDs)
 	if err != nil {
 		return c, err
 	}
-	c.Lookupds, c.NSQDs = lookupds, nsqds
+	c.Lookupds, c.NSQDs, c.httpsNSQDs = lookupds, nsqds, httpsNSQDs
 	loop := sources.LoopConfig{Interval: c.Interval, Timeout: c.Timeout}.WithDefaults()
 	c.Interval, c.Timeout = loop.Interval, loop.Timeout
 	if c.MaxConcurrent <= 0 {
@@ -83,42 +93,77 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-func normalizeAll(kind string, addrs []string) ([]string, error) {
-	out := make([]string, 0, len(addrs))
+// normalizeAll normalizes addrs, dropping duplicates; https holds those
+// given as https://.
+func normalizeAll(kind string, addrs []string) (out []string, https map[string]bool, err error) {
+	out = make([]string, 0, len(addrs))
 	seen := make(map[string]bool, len(addrs))
 	for _, a := range addrs {
-		n, err := normalizeAddr(a)
+		n, secure, err := parseAddr(a)
 		if err != nil {
-			return nil, fmt.Errorf("nsq: %s address %q: %w", kind, a, err)
+			return nil, nil, fmt.Errorf("nsq: %s address %q: %w", kind, shownAddr(a), err)
 		}
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		out = append(out, n)
+		if secure {
+			if https == nil {
+				https = map[string]bool{}
+			}
+			https[n] = true
 		}
 	}
-	return out, nil
+	return out, https, nil
 }
 
-// normalizeAddr turns host:port or http://host:port into host:port.
+// shownAddr is an address as errors show it: a password written in it is
+// redacted.
+func shownAddr(a string) string {
+	if u, err := url.Parse(strings.TrimSpace(a)); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), secure.Redacted)
+			return strings.Replace(u.String(), url.PathEscape(secure.Redacted), secure.Redacted, 1)
+		}
+	}
+	return a
+}
+
+// normalizeAddr turns host:port, http://host:port or https://host:port into host:port.
 func normalizeAddr(s string) (string, error) {
+	a, _, err := parseAddr(s)
+	return a, err
+}
+
+// parseAddr is normalizeAddr, also telling whether the address was given as https://.
+func parseAddr(s string) (hostport string, https bool, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", errors.New("empty")
+		return "", false, errors.New("empty")
 	}
-	hostport := s
+	hostport = s
 	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)
 		if err != nil {
-			return "", errors.New("not a URL")
+			return "", false, errors.New("not a URL")
 		}
-		if u.Scheme != "http" {
-			return "", fmt.Errorf("scheme %q not supported; use host:port or http://host:port", u.Scheme)
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return "", false, fmt.Errorf("scheme %q not supported; use host:port, http://host:port or https://host:port", u.Scheme)
 		}
 		if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return "", errors.New("give only http://host:port, without path, query or user")
+			// A user in the URL would put a password in argv and the config
+			// in plain sight: credentials go in the lookupd user and password.
+			return "", false, fmt.Errorf("give only %s://host:port, without path, query or user", u.Scheme)
 		}
-		hostport = u.Host
+		hostport, https = u.Host, u.Scheme == "https"
 	}
+	hostport, err = checkHostPort(hostport)
+	return hostport, https, err
+}
+
+// checkHostPort checks host:port and writes the port plainly.
+func checkHostPort(hostport string) (string, error) {
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
 		var ae *net.AddrError

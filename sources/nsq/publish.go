@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	gonsq "github.com/nsqio/go-nsq"
+
 	"github.com/topicat/topicat/sources"
 )
 
@@ -60,6 +62,7 @@ func (s *Source) publish(ctx context.Context, p sources.Produce) sources.Result 
 		return sources.Result{Err: fmt.Sprintf("topic %q does not exist on any nsqd that answered; nothing was sent (publishing would create it: topicat produce --create does so on purpose)", p.Topic)}
 	}
 	pub := &publisher{s: s, topic: p.Topic, deferral: p.Defer, nodes: nodes, down: map[string]string{}}
+	defer pub.close()
 	deliveries, whole := pub.run(ctx, p.Messages)
 
 	res := sources.Result{Data: deliveries, Err: whole}
@@ -191,6 +194,8 @@ type publisher struct {
 	// settings caches nsqd's answers to /config/NAME by node and name,
 	// nil when it did not answer.
 	settings map[[2]string]json.RawMessage
+	// producers publish over TCP when an auth secret is configured (publishtcp.go).
+	producers map[string]*gonsq.Producer
 }
 
 // run publishes msgs and says where each went. whole is set when nothing
@@ -258,6 +263,9 @@ func (p *publisher) send(ctx context.Context, do func(node string) error) (strin
 }
 
 func (p *publisher) post(ctx context.Context, node, path string, params url.Values, body []byte) error {
+	if p.s.publishOverTCP() {
+		return p.postTCP(ctx, node, path, params, body)
+	}
 	q := url.Values{"topic": {p.topic}}
 	maps.Copy(q, params)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+node+path+"?"+q.Encode(), bytes.NewReader(body))

@@ -2,6 +2,8 @@ package nsq
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -16,6 +18,11 @@ type Source struct {
 	client    *http.Client
 	ownClient bool
 	loop      *sources.Loop
+	// tcpTLS is TLS for nsqd's TCP port (tail, and publish when an auth
+	// secret is set); nil means plaintext.
+	tcpTLS *tls.Config
+	// tlsOffered is when each nsqd TCP address last said it speaks TLS (secure.go).
+	tlsOffered sync.Map
 
 	// mu serializes polls (the loop's and direct Poll calls) and guards what
 	// one poll hands to the next.
@@ -67,10 +74,10 @@ func New(cfg Config) (*Source, error) {
 			listed: map[string]listing{},
 		},
 	}
-	s.client = cfg.HTTPClient
-	if s.client == nil {
-		s.client, s.ownClient = newHTTPClient(), true
+	if s.client, s.tcpTLS, err = newHTTPClient(cfg); err != nil {
+		return nil, err
 	}
+	s.ownClient = cfg.HTTPClient == nil
 	s.loop = sources.NewLoop(sources.LoopConfig{Interval: cfg.Interval, Timeout: cfg.Timeout},
 		func(ctx context.Context) (sources.Snapshot, error) {
 			snap, err := s.Poll(ctx)
@@ -79,12 +86,42 @@ func New(cfg Config) (*Source, error) {
 	return s, nil
 }
 
-func newHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	// One request per node per poll: keep a connection to every node rather
-	// than 100 in all, which would redial nodes every poll on big clusters.
-	t.MaxIdleConns = 0
-	return &http.Client{Transport: t}
+// newHTTPClient makes the client every request goes through: the
+// configured one or one of our own, wrapped for HTTPS and auth (secure.go).
+// It also answers the TLS configuration for nsqd's TCP port.
+func newHTTPClient(cfg Config) (*http.Client, *tls.Config, error) {
+	tlsConf, err := cfg.TLS.Config()
+	if err != nil {
+		return nil, nil, fmt.Errorf("nsq: %w", err)
+	}
+	var c http.Client
+	if cfg.HTTPClient != nil {
+		c = *cfg.HTTPClient
+	} else {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// One request per node per poll: keep a connection to every node rather
+		// than 100 in all, which would redial nodes every poll on big clusters.
+		t.MaxIdleConns = 0
+		c.Transport = t
+	}
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if t, ok := base.(*http.Transport); ok && tlsConf != nil {
+		t = t.Clone()
+		t.TLSClientConfig = tlsConf
+		base = t
+	}
+	c.Transport = newSecureTransport(base, tlsConf != nil, cfg.Auth, cfg.httpsNSQDs)
+	if !cfg.Auth.IsZero() && c.CheckRedirect == nil {
+		c.CheckRedirect = sameHostRedirects
+	}
+	var serverName string
+	if cfg.TLS != nil {
+		serverName = cfg.TLS.ServerName
+	}
+	return &c, tcpTLS(tlsConf, serverName), nil
 }
 
 // Run polls until ctx ends.

@@ -103,11 +103,14 @@ func (s *Source) Tail(ctx context.Context, spec sources.TailSpec) (sources.Strea
 	// nsqd's default 0.25s (nsqd's floor is 25ms).
 	cfg.OutputBufferTimeout = 100 * time.Millisecond
 	cfg.UserAgent = "topicat go-nsq/" + gonsq.VERSION
+	if err := s.setTCP(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("tail %s: %w", t.topic, err)
+	}
 	cons, err := gonsq.NewConsumer(t.topic, t.channel, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tail %s: %w", t.topic, err)
 	}
-	cons.SetLogger(nsqLog{t.probs}, gonsq.LogLevelError)
+	cons.SetLogger(authLog{next: nsqLog{t.probs}, words: s.tcpWords}, gonsq.LogLevelError)
 	cons.AddHandler(t)
 	t.cons = cons
 
@@ -227,6 +230,15 @@ func (t *tailStream) apply(ctx context.Context, found topicSearch) {
 					return
 				}
 			}
+			if !seen || trouble {
+				cctx, cancel := context.WithTimeout(ctx, t.src.cfg.Timeout)
+				err := t.src.checkTLSOffered(cctx, n.tcp)
+				cancel()
+				if err != nil {
+					t.probs.set(subject, subject+": "+t.src.connectError(err)+", retrying")
+					return
+				}
+			}
 			switch err := t.cons.ConnectToNSQD(n.tcp); {
 			case err == nil:
 				t.probs.clear(subject)
@@ -234,7 +246,7 @@ func (t *tailStream) apply(ctx context.Context, found topicSearch) {
 				// Connected, or a lost connection go-nsq has not let go of
 				// yet: its problem stays until a new connection replaces it.
 			default:
-				t.probs.set(subject, subject+": "+connectError(err)+", retrying")
+				t.probs.set(subject, subject+": "+t.src.connectError(err)+", retrying")
 			}
 		})
 	}
@@ -300,10 +312,14 @@ func (t *tailStream) endpointProblem(endpoint string, failed map[string]string) 
 	}
 }
 
-// connectError words a failed subscription; go-nsq hands back dial errors as they are.
-func connectError(err error) string {
+// connectError words a failed subscription; go-nsq hands back dial errors
+// as they are, and TLS and AUTH failures as text.
+func (s *Source) connectError(err error) string {
 	if isTimeout(err) {
 		return "timed out"
+	}
+	if w, ok := s.tcpWords(err.Error()); ok {
+		return w
 	}
 	return plainCause(plainError(err, 0).Error())
 }

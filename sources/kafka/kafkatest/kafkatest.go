@@ -52,6 +52,8 @@ type Cluster struct {
 	brokerConfigs map[string]string
 	// forwarding: a request of this key is being forwarded for rewriting.
 	forwarding map[int16]bool
+	// secure are the TLS and SASL options of the helpers' own clients.
+	secure []kgo.Opt
 }
 
 type topicPartition struct {
@@ -103,6 +105,19 @@ func (c *Cluster) Close() {
 	})
 }
 
+// ClientOpts makes the helpers' own clients (seeding, groups, faults) use
+// opts, such as kgo.DialTLSConfig and kgo.SASL for a cluster started with
+// kfake.TLS or kfake.EnableSASL. Call it before any helper.
+func (c *Cluster) ClientOpts(opts ...kgo.Opt) *Cluster {
+	c.secure = slices.Clone(opts)
+	return c
+}
+
+// clientOpts are the options every helper client starts from.
+func (c *Cluster) clientOpts() []kgo.Opt {
+	return append([]kgo.Opt{kgo.SeedBrokers(c.addrs...)}, c.secure...)
+}
+
 // Addrs are the brokers' host:port listeners.
 func (c *Cluster) Addrs() []string { return slices.Clone(c.addrs) }
 
@@ -110,11 +125,10 @@ func (c *Cluster) Addrs() []string { return slices.Clone(c.addrs) }
 // they name.
 func (c *Cluster) Client() *kgo.Client {
 	c.clientOnce.Do(func() {
-		cl, err := kgo.NewClient(
-			kgo.SeedBrokers(c.addrs...),
+		cl, err := kgo.NewClient(append(c.clientOpts(),
 			kgo.RecordPartitioner(kgo.ManualPartitioner()),
 			kgo.MetadataMinAge(10*time.Millisecond),
-		)
+		)...)
 		if err != nil {
 			c.t.Fatalf("kafkatest: client: %v", err)
 		}
@@ -269,13 +283,12 @@ func (c *Cluster) JoinConsumerGroup(group string, topics ...string) *kgo.Client 
 
 func (c *Cluster) joinGroup(group string, topics []string, protocol kgo.Opt) *kgo.Client {
 	c.t.Helper()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.addrs...),
+	cl, err := kgo.NewClient(append(c.clientOpts(),
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(topics...),
 		kgo.DisableAutoCommit(),
 		protocol,
-	)
+	)...)
 	if err != nil {
 		c.t.Fatalf("kafkatest: group client: %v", err)
 	}
@@ -408,7 +421,7 @@ func (c *Cluster) CountRequests(key kmsg.Key) (count func() int) {
 // answers.
 func (c *Cluster) installControl() {
 	c.controlOnce.Do(func() {
-		fwd, err := kgo.NewClient(kgo.SeedBrokers(c.addrs...))
+		fwd, err := kgo.NewClient(c.clientOpts()...)
 		if err != nil {
 			c.t.Fatalf("kafkatest: forwarding client: %v", err)
 		}
@@ -575,11 +588,10 @@ func (c *Cluster) Fill(topic string, partition int32, n int, at func(offset int6
 // marker) one offset past the last value.
 func (c *Cluster) ProduceTransaction(topic string, partition int32, values ...string) {
 	c.t.Helper()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.addrs...),
+	cl, err := kgo.NewClient(append(c.clientOpts(),
 		kgo.TransactionalID("kafkatest-"+topic),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
-	)
+	)...)
 	if err != nil {
 		c.t.Fatalf("kafkatest: transactional client: %v", err)
 	}

@@ -78,6 +78,14 @@ type NSQDOptions struct {
 	// TLSRequired starts the node with a self-signed certificate, an HTTPS
 	// port, and --tls-required: its plain HTTP port answers 403 TLS_REQUIRED.
 	TLSRequired bool
+	// TLSCert and TLSKey are PEM files to serve TLS with (an HTTPS port, and
+	// TLS on the TCP port for clients that ask), instead of a self-signed
+	// certificate; with TLSRequired, plaintext is refused as above.
+	TLSCert, TLSKey string
+	// AuthHTTPAddresses are auth servers (--auth-http-address): clients of
+	// the TCP port must then AUTH with a secret the server accepts. nsqd
+	// asks GET http://ADDR/auth?remote_ip=…&tls=…&secret=…&common_name=….
+	AuthHTTPAddresses []string
 }
 
 // NSQD is an in-process nsqd.
@@ -120,15 +128,23 @@ func StartNSQD(o NSQDOptions) (*NSQD, error) {
 		}
 		opts.DataPath, d.tempDir = dir, dir
 	}
-	if o.TLSRequired {
+	switch {
+	case o.TLSCert != "" || o.TLSKey != "":
+		opts.TLSCert, opts.TLSKey = o.TLSCert, o.TLSKey
+		opts.HTTPSAddress = "127.0.0.1:0"
+	case o.TLSRequired:
 		cert, key, err := selfSigned(opts.DataPath)
 		if err != nil {
 			d.removeTemp()
 			return nil, fmt.Errorf("start nsqd: %w", err)
 		}
-		opts.TLSCert, opts.TLSKey, opts.TLSRequired = cert, key, nsqd.TLSRequired
+		opts.TLSCert, opts.TLSKey = cert, key
 		opts.HTTPSAddress = "127.0.0.1:0"
 	}
+	if o.TLSRequired {
+		opts.TLSRequired = nsqd.TLSRequired
+	}
+	opts.AuthHTTPAddresses = o.AuthHTTPAddresses
 	n, err := nsqd.New(opts)
 	if err != nil {
 		d.removeTemp()

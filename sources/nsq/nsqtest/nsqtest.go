@@ -85,6 +85,19 @@ func BroadcastAddress(addr string) Option {
 // answers 403 TLS_REQUIRED, so the Cluster's own helpers cannot shape it.
 func TLSRequired() Option { return func(o *nsqembed.NSQDOptions) { o.TLSRequired = true } }
 
+// TLSCert serves TLS with the given PEM certificate and key (made by the
+// test, signed by a CA of its own) instead of a self-signed one; combine
+// with TLSRequired to refuse plaintext.
+func TLSCert(certFile, keyFile string) Option {
+	return func(o *nsqembed.NSQDOptions) { o.TLSCert, o.TLSKey = certFile, keyFile }
+}
+
+// AuthServer makes the nsqd ask the auth server at addr (host:port of an
+// HTTP server answering GET /auth) about every TCP client's secret.
+func AuthServer(addr string) Option {
+	return func(o *nsqembed.NSQDOptions) { o.AuthHTTPAddresses = []string{addr} }
+}
+
 // OnNode applies opts to nsqd i only.
 func OnNode(i int, opts ...Option) Option {
 	return func(o *nsqembed.NSQDOptions) {
@@ -287,6 +300,22 @@ func (c *Cluster) StopLookupd(i int) {
 	l.l.Close()
 	l.up = false
 	c.conns.closeTo(l.httpAddr)
+}
+
+// RestartLookupd starts a stopped lookupd i again on the same ports, with
+// no registrations: each nsqd registers again at its next heartbeat (nsqd
+// pings its lookupds every 15s).
+func (c *Cluster) RestartLookupd(i int) {
+	c.t.Helper()
+	l := c.lookupds[i]
+	if l.up {
+		return
+	}
+	nl, err := nsqembed.StartLookupd(l.tcpAddr, l.httpAddr)
+	if err != nil {
+		c.t.Fatalf("nsqtest: restart lookupd %d: %v", i, err)
+	}
+	l.l, l.up = nl, true
 }
 
 // Producer is one node as lookupd's /nodes lists it.

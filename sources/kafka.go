@@ -392,11 +392,25 @@ func appendKnownInt(b []byte, n int64) []byte {
 
 // appendKnownFloat writes f as encoding/json does, null when negative.
 func appendKnownFloat(b []byte, f float64) []byte {
-	switch {
-	case f < 0 || math.IsNaN(f) || math.IsInf(f, 0):
+	if f < 0 {
 		return append(b, "null"...)
-	case f != 0 && (f < 1e-6 || f >= 1e21):
-		return strconv.AppendFloat(b, f, 'e', -1, 64)
+	}
+	return appendJSONFloat(b, f)
+}
+
+// appendJSONFloat writes f as encoding/json does (5e-7, not 5e-07); null
+// for what JSON cannot say (NaN, ±Inf), where encoding/json fails.
+func appendJSONFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		b = strconv.AppendFloat(b, f, 'e', -1, 64)
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+		return b
 	}
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }

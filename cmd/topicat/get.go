@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +47,7 @@ func newGetCmd(d *deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer oneShotGC(d.env)()
 			out := cmd.OutOrStdout()
 			if quiet {
 				out = io.Discard
@@ -192,9 +192,9 @@ func writeJSON(w io.Writer, data any) error {
 		err error
 	)
 	if isTerminal(w) {
-		b, err = json.MarshalIndent(data, "", "  ")
+		b, err = marshalIndent(data)
 	} else {
-		b, err = json.Marshal(data)
+		b, err = marshalJSON(data)
 	}
 	if err != nil {
 		return fmt.Errorf("write json: %w", err)

@@ -1,6 +1,7 @@
 package nsq
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -60,11 +62,13 @@ func (c channelJSON) clients() int { return max(c.ClientCount, len(c.Clients)) }
 // e2eJSON is nsqd's end-to-end latency summary; percentiles is null unless
 // nsqd runs with --e2e-processing-latency-percentile. Values are nanoseconds.
 type e2eJSON struct {
-	Count       int `json:"count"`
-	Percentiles []struct {
-		Quantile float64 `json:"quantile"`
-		Value    float64 `json:"value"`
-	} `json:"percentiles"`
+	Count       int              `json:"count"`
+	Percentiles []percentileJSON `json:"percentiles"`
+}
+
+type percentileJSON struct {
+	Quantile float64 `json:"quantile"`
+	Value    float64 `json:"value"`
 }
 
 type infoJSON struct {
@@ -125,7 +129,12 @@ func getJSON(ctx context.Context, client *http.Client, base, path string, v any)
 	if resp.StatusCode != http.StatusOK {
 		return statusError(resp.StatusCode, body)
 	}
-	if err := json.NewDecoder(body).Decode(v); err != nil {
+	if d, ok := v.(bodyDecoder); ok {
+		err = decodeWhole(body, d, v)
+	} else {
+		err = json.NewDecoder(body).Decode(v)
+	}
+	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || isTimeout(err) {
 			return waitError(ctx, err, time.Since(start))
 		}
@@ -135,6 +144,32 @@ func getJSON(ctx context.Context, client *http.Client, base, path string, v any)
 	io.Copy(io.Discard, io.LimitReader(body, 4<<10))
 	return nil
 }
+
+// bodies are read into buffers reused across polls: a /stats answer is
+// hundreds of KiB, and the decoded values copy what they keep.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decodeWhole reads the whole answer and decodes it with d. A read that
+// fails part way gives what json.Decoder would have: the value if it was
+// complete before the failure, else the failure.
+func decodeWhole(body io.Reader, d bodyDecoder, v any) error {
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 4<<20 {
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), failingReader{err})).Decode(v)
+	}
+	return d.decodeBody(buf.Bytes())
+}
+
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
 
 // budgetKey carries a poll's whole timeout in its context, so that a
 // request cut short by it can say what the user configured.

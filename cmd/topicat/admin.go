@@ -19,7 +19,7 @@ import (
 // name on a terminal and needs --yes without one. The NSQ forms of create
 // and delete are nsqadmin.go's.
 
-// newCreateCmd is `topicat create topic NAME -p N -r N [--config k=v]…` and
+// newCreateCmd is `topicat create topic NAME -p N -r N [--topic-config k=v]…` and
 // `topicat create nsq TOPIC[/CHANNEL]`.
 func newCreateCmd(d *deps) *cobra.Command {
 	cmd := kindCmd("create", "Create a Kafka topic, or an NSQ topic or channel", "topic NAME or nsq TOPIC[/CHANNEL]")
@@ -75,7 +75,7 @@ func newCreateTopicCmd(d *deps) *cobra.Command {
 A replication factor larger than the brokers the cluster lists is refused before anything is
 sent; one below 3 is allowed, with a warning. Refused under --read-only.`,
 		Example: `  topicat create topic orders -p 6 -r 3 -b localhost:9092
-  topicat create topic audit -p 1 -r 3 --config cleanup.policy=compact --config retention.ms=-1 -b k:9092`,
+  topicat create topic audit -p 1 -r 3 --topic-config cleanup.policy=compact --topic-config retention.ms=-1 -b k:9092`,
 		Args:              nameArg("create topic", "NAME"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -113,7 +113,7 @@ sent; one below 3 is allowed, with a warning. Refused under --read-only.`,
 	f := cmd.Flags()
 	f.Int32VarP(&partitions, "partitions", "p", 0, "number of partitions (required)")
 	f.Int16VarP(&rf, "replication-factor", "r", 0, "brokers that keep a copy of each partition (required; at most the brokers, 3 is usual)")
-	f.StringArrayVar(&configs, "config", nil, "topic config `k=v`, repeatable (e.g. retention.ms=86400000)")
+	f.StringArrayVar(&configs, "topic-config", nil, "topic config `k=v`, repeatable (e.g. retention.ms=86400000)")
 	return cmd
 }
 
@@ -223,7 +223,7 @@ func newAlterTopicCmd(d *deps) *cobra.Command {
 has is refused, with the count) and set or delete topic configs in one incremental change; a
 deleted config returns to its default. Refused under --read-only.`,
 		Example: `  topicat alter topic orders --partitions 12 -b localhost:9092
-  topicat alter topic orders --config retention.ms=3600000 --delete-config cleanup.policy -b k:9092`,
+  topicat alter topic orders --topic-config retention.ms=3600000 --delete-config cleanup.policy -b k:9092`,
 		Args:              nameArg("alter topic", "NAME"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -256,7 +256,7 @@ deleted config returns to its default. Refused under --read-only.`,
 	}
 	f := cmd.Flags()
 	f.Int32VarP(&partitions, "partitions", "p", 0, "the new number of partitions (more than now)")
-	f.StringArrayVar(&configs, "config", nil, "set topic config `k=v`, repeatable")
+	f.StringArrayVar(&configs, "topic-config", nil, "set topic config `k=v`, repeatable")
 	f.StringArrayVar(&deleted, "delete-config", nil, "delete topic config `k` (back to its default), repeatable")
 	return cmd
 }
@@ -355,7 +355,7 @@ func nameList(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// parseConfigs reads --config k=v flags.
+// parseConfigs reads --topic-config k=v flags.
 func parseConfigs(kvs []string) (map[string]string, error) {
 	if len(kvs) == 0 {
 		return nil, nil
@@ -364,7 +364,7 @@ func parseConfigs(kvs []string) (map[string]string, error) {
 	for _, kv := range kvs {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, usageErr("--config %q: want name=value", kv)
+			return nil, usageErr("--topic-config %q: want name=value", kv)
 		}
 		if _, dup := out[k]; dup {
 			return nil, usageErr("--config %s given twice", k)

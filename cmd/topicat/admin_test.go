@@ -155,7 +155,7 @@ func TestAdminCommands(t *testing.T) {
 		want  want
 		after func(t *testing.T)
 	}{
-		{"create a topic", []string{"create", "topic", "orders", "-p", "3", "-r", "3", "--config", "retention.ms=1000"},
+		{"create a topic", []string{"create", "topic", "orders", "-p", "3", "-r", "3", "--topic-config", "retention.ms=1000"},
 			want{0, "topic orders: created: 3 partitions, replication factor 3, retention.ms=1000\n", ""}, func(t *testing.T) {
 				if a.partitions("orders") != 3 || a.config("orders", "retention.ms") != "1000" {
 					t.Fatal("orders is not as created")
@@ -171,10 +171,10 @@ func TestAdminCommands(t *testing.T) {
 			}},
 		{"create what exists", []string{"create", "topic", "orders", "-p", "1", "-r", "1"}, want{1, "", "topicat: topic orders: already exists\n"}, nil},
 		{"create without -r", []string{"create", "topic", "x", "-p", "1"}, want{2, "", "create topic needs -p PARTITIONS and -r REPLICATION-FACTOR"}, nil},
-		{"create with a bad config", []string{"create", "topic", "x", "-p", "1", "-r", "1", "--config", "retention.ms"}, want{2, "", `--config "retention.ms": want name=value`}, nil},
+		{"create with a bad config", []string{"create", "topic", "x", "-p", "1", "-r", "1", "--topic-config", "retention.ms"}, want{2, "", `--topic-config "retention.ms": want name=value`}, nil},
 		{"create what", []string{"create", "queue", "x"}, want{2, "", `create "queue": topicat can create topic NAME`}, nil},
 
-		{"alter partitions and configs", []string{"alter", "topic", "orders", "--partitions", "5", "--config", "retention.ms=2000", "--delete-config", "cleanup.policy"},
+		{"alter partitions and configs", []string{"alter", "topic", "orders", "--partitions", "5", "--topic-config", "retention.ms=2000", "--delete-config", "cleanup.policy"},
 			want{0, "topic orders partitions: 3 → 5 partitions\ntopic orders configs: set retention.ms=2000; deleted cleanup.policy (back to the default)\n", ""}, func(t *testing.T) {
 				if a.partitions("orders") != 5 || a.config("orders", "retention.ms") != "2000" {
 					t.Fatal("orders is not as altered")
@@ -296,7 +296,7 @@ func TestAdminReadOnly(t *testing.T) {
 		{"create", "topic", "made", "-p", "1", "-r", "1"},
 		{"delete", "topic", "orders"}, // refused before it would ask
 		{"delete", "topic", "orders", "--yes"},
-		{"alter", "topic", "orders", "--partitions", "4", "--config", "retention.ms=5"},
+		{"alter", "topic", "orders", "--partitions", "4", "--topic-config", "retention.ms=5"},
 		{"delete", "group", "idle", "--yes"},
 		{"delete", "records", "orders:0@5", "--yes"},
 		{"reset-offsets", "idle", "--to", "latest", "--execute", "--yes"},

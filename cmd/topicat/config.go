@@ -79,6 +79,10 @@ func loadConfig(path string, required bool, env func(string) string) (*fileConfi
 		if !required && errors.Is(err, fs.ErrNotExist) {
 			return &fileConfig{}, nil
 		}
+		if errors.Is(err, fs.ErrNotExist) && strings.Contains(path, "=") {
+			// `create topic … --config retention.ms=1` as other tools spell it.
+			return nil, fmt.Errorf("read config: %w (--config names topicat's config file; a topic's settings are --topic-config k=v)", err)
+		}
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	return parseConfig(path, b, env)

@@ -136,6 +136,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		{"unknown current context", []string{"--config", badCurrent}, 2, `current-context "nope" is not among the contexts (a)`},
 		{"unknown context", []string{"--config", badCurrent, "-c", "zzz"}, 2, `current-context "nope"`},
 		{"missing config", []string{"--config", "/nonexistent/topicat.yaml"}, 2, "read config"},
+		{"a topic config given as the config file", []string{"create", "topic", "t", "-b", "127.0.0.1:1", "--config", "retention.ms=1"}, 2, "a topic's settings are --topic-config k=v"},
 		{"unknown theme", []string{"-b", "h:1", "--theme", "neon"}, 2, `unknown theme "neon"`},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"get without view", []string{"get", "-b", "h:1"}, 2, "get needs a view"},

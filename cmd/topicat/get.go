@@ -101,6 +101,9 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 	if err != nil {
 		return err
 	}
+	if v.Name == "health" { // only its rows are findings; the others' colours are not printed
+		data.Findings = health.All(data.Kafka, data.NSQ)
+	}
 	if v.Fetch != nil { // a page: what the snapshot lacks, asked of the same source
 		fetchDetail(ctx, s, v, arg, &data, stderr)
 	}
@@ -342,6 +345,5 @@ func collect(ctx context.Context, s settings, system sources.System, stderr io.W
 			d.NSQ = snap
 		}
 	}
-	d.Findings = health.All(d.Kafka, d.NSQ)
 	return d, failed, nil
 }

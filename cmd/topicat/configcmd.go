@@ -59,12 +59,16 @@ The file is $XDG_CONFIG_HOME/topicat/config.yaml, or --config, or $TOPICAT_CONFI
 				if len(cfg.Contexts) == 0 {
 					return fmt.Errorf("%s defines no contexts (see topicat --help)", path)
 				}
+				width := 0
+				for _, n := range cfg.names() {
+					width = max(width, len(n))
+				}
 				for _, n := range cfg.names() {
 					mark := " "
 					if n == cfg.CurrentContext {
 						mark = "*"
 					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", mark, strings.TrimSpace(n+"  "+describeContext(cfg.Contexts[n])))
+					fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", mark, strings.TrimSpace(fmt.Sprintf("%-*s  %s", width, n, describeContext(cfg.Contexts[n]))))
 				}
 				return nil
 			},

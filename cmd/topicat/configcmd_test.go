@@ -87,7 +87,7 @@ contexts:
 func TestConfigContextsAndRefusals(t *testing.T) {
 	p := writeConfig(t, "current-context: staging\ncontexts:\n  staging:\n    kafka: {brokers: k1:9092}\n    nsq: {lookupd: http://l:4161}\n  prod:\n    label: PROD\n    read-only: true\n    kafka: {brokers: [p1:9092, p2:9092]}\n")
 	out, errOut, code := runCLI(t, "config", "contexts", "--config", p)
-	want := "  prod  \"PROD\"  kafka p1:9092,p2:9092  read-only\n* staging  kafka k1:9092  nsq http://l:4161\n"
+	want := "  prod     \"PROD\"  kafka p1:9092,p2:9092  read-only\n* staging  kafka k1:9092  nsq http://l:4161\n"
 	if code != 0 || out != want {
 		t.Fatalf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, errOut, out, want)
 	}

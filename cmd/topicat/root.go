@@ -26,6 +26,8 @@ type deps struct {
 	// ran is set when a command's RunE starts: an error before that is cobra
 	// rejecting the command line.
 	ran bool
+	// warned is set once the config's warnings were printed.
+	warned bool
 }
 
 // settings resolves the cluster flags over the config file for cmd; a bad
@@ -35,8 +37,11 @@ func (d *deps) settings(cmd *cobra.Command) (settings, error) {
 	if err != nil {
 		return s, usageErr("%v", err)
 	}
-	for _, w := range s.Warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), "topicat: warning:", w)
+	if !d.warned { // a command may resolve its settings more than once
+		d.warned = true
+		for _, w := range s.Warnings {
+			fmt.Fprintln(cmd.ErrOrStderr(), "topicat: warning:", w)
+		}
 	}
 	return s, nil
 }

@@ -160,7 +160,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		{"TLS cert without key", []string{"-b", "h:1", "--tls-cert", "/c.pem"}, 2, "--tls-cert and --tls-key go together"},
 		{"TLS CA missing", []string{"-b", "h:1", "--tls-ca", "/nonexistent/ca.pem"}, 2, "Kafka TLS: read TLS CA file: open /nonexistent/ca.pem: no such file or directory"},
 		{"NSQ TLS CA missing", []string{"--nsqd", "h:1", "--nsq-tls-ca", "/nonexistent/ca.pem"}, 2, "NSQ TLS: read TLS CA file: open /nonexistent/ca.pem"},
-		{"a secret is no flag value", []string{"-b", "h:1", "--sasl-password", "x"}, 2, "unknown flag: --sasl-password"},
+		{"a secret is no flag value", []string{"-b", "h:1", "--sasl-password", "x"}, 2, "unknown flag: --sasl-password: topicat takes no password as a flag value, which anyone on the host can read in the process list; give it with --sasl-password-file, $TOPICAT_SASL_PASSWORD or a context of the config file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

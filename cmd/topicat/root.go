@@ -254,6 +254,17 @@ func flagError(cmd *cobra.Command, err error) error {
 		if sh := ne.GetSpecifiedShortnames(); len(sh) > 1 {
 			typed = sh
 		}
+		// A secret on the command line would sit in argv and shell history.
+		for _, w := range [][2]string{{"password", "TOPICAT_SASL_PASSWORD"}, {"token", "TOPICAT_SASL_TOKEN"}, {"secret", "TOPICAT_NSQ_AUTH_SECRET"}} {
+			if !strings.Contains(typed, w[0]) {
+				continue
+			}
+			where := "$" + w[1] + " or a context of the config file"
+			if f := strings.TrimSuffix(typed, "-file") + "-file"; cmd.Flags().Lookup(f) != nil {
+				where = "--" + f + ", " + where
+			}
+			return usageErr("%v: topicat takes no %s as a flag value, which anyone on the host can read in the process list; give it with %s", err, w[0], where)
+		}
 		if s := similarFlags(cmd.Flags(), typed); len(s) > 0 {
 			return usageErr("%v: did you mean %s? (see %s --help)", err, orList(s, "--"), cmd.CommandPath())
 		}

@@ -105,9 +105,15 @@ type NSQChannelStats struct {
 	// In is messages per second copied into the channel, Out messages per
 	// second that left it (finished: in minus what it holds more), on this
 	// node since the previous poll; negative when unknown.
-	In  float64      `json:"in_rate"`
-	Out float64      `json:"out_rate"`
-	E2E []Percentile `json:"e2e"`
+	In  float64 `json:"in_rate"`
+	Out float64 `json:"out_rate"`
+	// RequeueRate and TimeoutRate are requeues and timeouts per second on
+	// this node since the previous poll, negative when unknown: Requeued
+	// and TimedOut count from nsqd's start, so cannot tell a storm now from
+	// one long over.
+	RequeueRate float64      `json:"requeue_rate"`
+	TimeoutRate float64      `json:"timeout_rate"`
+	E2E         []Percentile `json:"e2e"`
 }
 
 // Percentile is one end-to-end latency percentile: the time from publish
@@ -139,6 +145,8 @@ type NSQTopic struct {
 	In     float64   `json:"in_rate"`
 	Ins    []float64 `json:"in_rates"`
 	Depths []int64   `json:"depths"`
+	// Climbing is set when the depth grew at each of the last polls.
+	Climbing bool `json:"climbing"`
 	// E2E merges the nodes' percentiles weighted by their counts, as
 	// nsqadmin does (not a true merge).
 	E2E []Percentile `json:"e2e"`
@@ -308,6 +316,10 @@ func (c NSQChannelStats) appendJSON(b []byte) []byte {
 	b = appendKnownFloat(b, c.In)
 	b = append(b, `,"out_rate":`...)
 	b = appendKnownFloat(b, c.Out)
+	b = append(b, `,"requeue_rate":`...)
+	b = appendKnownFloat(b, c.RequeueRate)
+	b = append(b, `,"timeout_rate":`...)
+	b = appendKnownFloat(b, c.TimeoutRate)
 	b = append(b, `,"e2e":`...)
 	b = appendPercentiles(b, c.E2E)
 	return append(b, '}')
@@ -334,6 +346,8 @@ func (t NSQTopic) appendJSON(b []byte) []byte {
 	b = strconv.AppendUint(b, t.MessageBytes, 10)
 	b = append(b, `,"paused":`...)
 	b = strconv.AppendBool(b, t.Paused)
+	b = append(b, `,"climbing":`...)
+	b = strconv.AppendBool(b, t.Climbing)
 	b = append(b, `,"partial":`...)
 	b = strconv.AppendBool(b, t.Partial)
 	b = append(b, `,"paused_on":`...)

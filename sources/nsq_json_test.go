@@ -33,10 +33,12 @@ func (c refChannelStats) MarshalJSON() ([]byte, error) {
 	type plain NSQChannelStats
 	return json.Marshal(struct {
 		plain
-		In  *float64        `json:"in_rate"`
-		Out *float64        `json:"out_rate"`
-		E2E []refPercentile `json:"e2e"`
-	}{plain(c), Known(c.In), Known(c.Out), refPercentiles(c.E2E)})
+		In          *float64        `json:"in_rate"`
+		Out         *float64        `json:"out_rate"`
+		RequeueRate *float64        `json:"requeue_rate"`
+		TimeoutRate *float64        `json:"timeout_rate"`
+		E2E         []refPercentile `json:"e2e"`
+	}{plain(c), Known(c.In), Known(c.Out), Known(c.RequeueRate), Known(c.TimeoutRate), refPercentiles(c.E2E)})
 }
 
 type refTopicStats NSQTopicStats
@@ -119,11 +121,11 @@ func TestNSQJSONAsReflection(t *testing.T) {
 		same(t, NSQChannel{}, refChannel{})
 		tp := NSQTopic{Name: name, Depth: 5, BackendDepth: -2, InFlight: 3, Deferred: 4, Messages: 9, MessageBytes: 10, Paused: true,
 			Nodes: []string{"n1", name}, Tombstoned: []string{name}, Channels: []NSQChannel{c, {}}, In: f, Ins: []float64{-1, f}, Depths: []int64{3, -1},
-			E2E: e2e[:i%4], Partial: true}
+			Climbing: i%2 == 0, E2E: e2e[:i%4], Partial: true}
 		same(t, tp, refTopic(tp))
 		same(t, NSQTopic{}, refTopic{})
 		cs := NSQChannelStats{Name: name, Depth: 1, BackendDepth: 2, InFlight: 3, Deferred: 4, Messages: 5, Requeued: 6, TimedOut: 7, Clients: 8,
-			Paused: true, In: f, Out: -1, E2E: e2e[:i%4]}
+			Paused: true, In: f, Out: -1, RequeueRate: floats[(i+1)%len(floats)], TimeoutRate: floats[(i+5)%len(floats)], E2E: e2e[:i%4]}
 		same(t, cs, refChannelStats(cs))
 		ts := NSQTopicStats{Name: name, Depth: -1, BackendDepth: 2, Messages: 3, MessageBytes: 4, Paused: i%2 == 0, In: f, E2E: e2e[:i%4], Channels: []NSQChannelStats{cs, {}}}
 		same(t, ts, refTopicStats(ts))

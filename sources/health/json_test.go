@@ -163,14 +163,15 @@ func TestNSQJSON(t *testing.T) {
 		{"topic stats", sources.NSQTopicStats{Name: "events", Depth: 3, BackendDepth: 1, Messages: 9, Paused: true, In: -1}, map[string]any{
 			"name": "events", "depth": 3, "backend_depth": 1, "messages": 9, "message_bytes": 0, "paused": true, "in_rate": nil, "e2e": []any{}, "channels": []any{},
 		}, nil},
-		{"channel stats", sources.NSQChannelStats{Name: "archive", Depth: 1, InFlight: 2, Deferred: 3, Messages: 4, Requeued: 5, TimedOut: 6, Clients: 7, In: 1.5, Out: -1}, map[string]any{
+		{"channel stats", sources.NSQChannelStats{Name: "archive", Depth: 1, InFlight: 2, Deferred: 3, Messages: 4, Requeued: 5, TimedOut: 6, Clients: 7, In: 1.5, Out: -1,
+			RequeueRate: 0.5, TimeoutRate: -1}, map[string]any{
 			"name": "archive", "depth": 1, "backend_depth": 0, "in_flight": 2, "deferred": 3, "messages": 4, "requeued": 5, "timed_out": 6, "clients": 7, "paused": false,
-			"in_rate": 1.5, "out_rate": nil, "e2e": []any{},
+			"in_rate": 1.5, "out_rate": nil, "requeue_rate": 0.5, "timeout_rate": nil, "e2e": []any{},
 		}, nil},
 		{"topic, rate unknown", sources.NSQTopic{Name: "events", In: -1, Ins: []float64{-1, 2}, Depths: []int64{3, -1}, Partial: true,
 			E2E: []sources.Percentile{{Quantile: 0.99, Value: 1500 * time.Millisecond}}}, map[string]any{
 			"name": "events", "depth": 0, "backend_depth": 0, "in_flight": 0, "deferred": 0, "messages": 0, "message_bytes": 0, "paused": false, "paused_on": []any{},
-			"nodes": []any{}, "tombstoned": []any{}, "channels": []any{}, "in_rate": nil, "in_rates": []any{nil, 2}, "depths": []any{3, nil},
+			"nodes": []any{}, "tombstoned": []any{}, "channels": []any{}, "in_rate": nil, "in_rates": []any{nil, 2}, "depths": []any{3, nil}, "climbing": false,
 			"e2e": []any{map[string]any{"quantile": 0.99, "value": 1.5}}, "partial": true,
 		}, nil},
 		{"channel", sources.NSQChannel{Topic: "events", Name: "archive", Clients: 1, Nodes: []string{"n:4151"}, PausedOn: []string{"n:4151"}, In: 3, Out: 2, Drain: sources.CatchUpNever}, map[string]any{

@@ -278,12 +278,8 @@ func nsqChannel(fs *list, topic, name string, on []channelOn, m *sources.NSQChan
 		fs.add(Warning, subject, fmt.Sprintf("depth %d and no clients", idleDepth)+onNodes(idle, len(on)), why, fix)
 	}
 	climbing(fs, subject, name, on, m)
-	redelivered(fs, subject, on, "requeue", requeueShare, func(c *sources.NSQChannelStats) uint64 { return c.Requeued },
-		"consumers send messages back (REQ) instead of finishing them: each comes back and is processed again, and the channel's depth stays up",
-		"read the consumers' logs for the errors that make them requeue; a message that always fails needs a limit on its attempts (go-nsq MaxAttempts) and somewhere to go")
-	redelivered(fs, subject, on, "timeout", timeoutShare, func(c *sources.NSQChannelStats) uint64 { return c.TimedOut },
-		"consumers held messages past nsqd's message timeout without finishing or touching them: nsqd delivered them again, so they may have been processed twice",
-		"make processing faster or call Touch during long work; raise the consumer's msg_timeout (up to nsqd's --max-msg-timeout) if the work is that long")
+	redelivered(fs, subject, on, requeues)
+	redelivered(fs, subject, on, timeouts)
 	if len(onDisk) > 0 {
 		fs.add(Info, subject, quantity(diskDepth, "message")+" spilled to disk"+onNodes(onDisk, len(on)),
 			"the in-memory queue overflowed (--mem-queue-size); delivery is slower from disk", "add consumers or raise max-in-flight")
@@ -402,36 +398,85 @@ func drainText(d time.Duration) string {
 	return ""
 }
 
-// Requeues and timeouts are counted since each nsqd started (the only span
-// nsqd reports): a channel's are a finding past these shares of its
-// messages, and past minRedelivered, so that a handful on a quiet channel is
-// not one.
+// Requeues and timeouts are judged on their rate over the last interval
+// between polls where it is known: a channel's are a finding past these
+// shares of its throughput on the node, and past minRedeliveryRate, so that
+// a handful on a quiet channel is not one. nsqd counts them only since it
+// started, so where no rate is known yet (a first poll, `get health`) the
+// same shares of its messages since then are judged, past minRedelivered.
 const (
-	requeueShare   = 0.10
-	timeoutShare   = 0.05
-	minRedelivered = 10
+	requeueShare      = 0.10
+	timeoutShare      = 0.05
+	minRedeliveryRate = 0.1 // per second
+	minRedelivered    = 10
+)
+
+// redelivery is how one kind of redelivery (requeue or timeout) is judged
+// and told.
+type redelivery struct {
+	what     string // "requeue", "timeout"
+	share    float64
+	count    func(*sources.NSQChannelStats) uint64
+	rate     func(*sources.NSQChannelStats) float64
+	why, fix string
+}
+
+var (
+	requeues = redelivery{"requeue", requeueShare,
+		func(c *sources.NSQChannelStats) uint64 { return c.Requeued }, func(c *sources.NSQChannelStats) float64 { return c.RequeueRate },
+		"consumers send messages back (REQ) instead of finishing them: each comes back and is processed again, and the channel's depth stays up",
+		"read the consumers' logs for the errors that make them requeue; a message that always fails needs a limit on its attempts (go-nsq MaxAttempts) and somewhere to go"}
+	timeouts = redelivery{"timeout", timeoutShare,
+		func(c *sources.NSQChannelStats) uint64 { return c.TimedOut }, func(c *sources.NSQChannelStats) float64 { return c.TimeoutRate },
+		"consumers held messages past nsqd's message timeout without finishing or touching them: nsqd delivered them again, so they may have been processed twice",
+		"make processing faster or call Touch during long work; raise the consumer's msg_timeout (up to nsqd's --max-msg-timeout) if the work is that long"}
 )
 
 // redelivered flags the nodes where a channel's requeues or timeouts are a
-// large share of its messages.
-func redelivered(fs *list, subject string, on []channelOn, what string, share float64, count func(*sources.NSQChannelStats) uint64, why, fix string) {
-	var nodes []string
+// large share of what it delivers now, or, on the nodes whose rate is not
+// known yet, of its messages since nsqd started. A node whose rate is known
+// is judged on it alone: a storm long over is no finding, and one that is
+// raging on a channel with a long quiet past is.
+func redelivered(fs *list, subject string, on []channelOn, r redelivery) {
+	var recent, lifetime []string
+	var rate, throughput float64
 	var n, msgs uint64
 	for _, o := range on {
-		k := count(o.stats)
-		if k >= minRedelivered && float64(k) >= share*float64(o.stats.Messages) {
-			nodes = append(nodes, o.node)
-			n += k
-			msgs += o.stats.Messages
+		c := o.stats
+		if x := r.rate(c); x >= 0 {
+			// In and Out are known where this rate is: the same two answers.
+			t := max(c.In, c.Out, 0)
+			if x >= minRedeliveryRate && x >= r.share*t {
+				recent = append(recent, o.node)
+				rate, throughput = rate+x, throughput+t
+			}
+			continue
+		}
+		if k := r.count(c); k >= minRedelivered && float64(k) >= r.share*float64(c.Messages) {
+			lifetime = append(lifetime, o.node)
+			n, msgs = n+k, msgs+c.Messages
 		}
 	}
-	if len(nodes) == 0 {
-		return
+	if len(recent) > 0 {
+		title := fmt.Sprintf("%ss %.1f/s", r.what, rate)
+		if throughput > 0 {
+			title += fmt.Sprintf(", %.0f%% of deliveries", 100*rate/throughput)
+		} else {
+			title += ", none finished"
+		}
+		if len(recent) < len(on) {
+			title += "," + onNodes(recent, len(on))
+		}
+		fs.add(Warning, subject, title, r.why+fmt.Sprintf("; measured between the last two polls, against %.1f/s delivered", throughput), r.fix)
 	}
-	if msgs > 0 {
-		why += fmt.Sprintf("; %.0f%% of its messages since nsqd started", 100*float64(n)/float64(msgs))
+	if len(lifetime) > 0 {
+		why := r.why
+		if msgs > 0 {
+			why += fmt.Sprintf("; %.0f%% of its messages since nsqd started", 100*float64(n)/float64(msgs))
+		}
+		why += "; no rate between two polls is known yet to tell whether it is still happening"
+		fs.add(Warning, subject, fmt.Sprintf("%s for %s since nsqd started", quantity(n, r.what), quantity(msgs, "message"))+onNodes(lifetime, len(on)), why, r.fix)
 	}
-	fs.add(Warning, subject, fmt.Sprintf("%s for %s", quantity(n, what), quantity(msgs, "message"))+onNodes(nodes, len(on)), why, fix)
 }
 
 // onNodes is " on a, b" naming the nodes, or "" when they are all of.

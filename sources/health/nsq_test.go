@@ -35,7 +35,7 @@ func carry(s *sources.NSQSnapshot, i int, topic string, chans ...sources.NSQChan
 
 // ch is a channel on one node with its depth and clients, its rates unknown.
 func ch(name string, depth int64, clients int) sources.NSQChannelStats {
-	return sources.NSQChannelStats{Name: name, Depth: depth, Clients: clients, In: -1, Out: -1}
+	return sources.NSQChannelStats{Name: name, Depth: depth, Clients: clients, In: -1, Out: -1, RequeueRate: -1, TimeoutRate: -1}
 }
 
 // with changes a channel.
@@ -45,6 +45,18 @@ func with(c sources.NSQChannelStats, edit func(*sources.NSQChannelStats)) source
 }
 
 func pause(c *sources.NSQChannelStats) { c.Paused = true }
+
+// redeliveries sets a channel's messages and requeues since nsqd started,
+// and its requeue rate, timeout rate, IN/s and OUT/s over the last poll
+// interval (negative: unknown, as on a first poll).
+func redeliveries(msgs, requeued uint64, requeueRate, timeoutRate, in, out float64) func(*sources.NSQChannelStats) {
+	return func(c *sources.NSQChannelStats) {
+		c.Messages, c.Requeued, c.RequeueRate, c.TimeoutRate, c.In, c.Out = msgs, requeued, requeueRate, timeoutRate, in, out
+		if requeueRate < 0 {
+			c.TimeoutRate = -1 // both come from the same two answers
+		}
+	}
+}
 
 func TestNSQFindings(t *testing.T) {
 	for _, tc := range []struct {
@@ -187,7 +199,7 @@ func TestNSQFindings(t *testing.T) {
 			carry(s, 0, "orders", with(ch("audit", 0, 1), requeued(300)))
 			carry(s, 1, "orders", with(ch("audit", 0, 1), requeued(5)))
 			carry(s, 2, "orders", with(ch("audit", 0, 1), requeued(160)))
-		}, []string{"warning channel orders/audit: 460 requeues for 2000 messages on n1:4151, n3:4151"},
+		}, []string{"warning channel orders/audit: 460 requeues for 2000 messages since nsqd started on n1:4151, n3:4151"},
 			"instead of finishing them: each comes back and is processed again, and the channel's depth stays up; 23% of its messages since nsqd started", "MaxAttempts"},
 		{"timeouts", func(s *sources.NSQSnapshot) {
 			timedOut := func(msgs, n uint64) func(*sources.NSQChannelStats) {
@@ -196,7 +208,39 @@ func TestNSQFindings(t *testing.T) {
 			carry(s, 0, "orders", with(ch("audit", 0, 1), timedOut(1000, 60)))
 			carry(s, 1, "orders", with(ch("audit", 0, 1), timedOut(1000, 40)))
 			carry(s, 2, "orders", with(ch("audit", 0, 1), timedOut(10, 9)))
-		}, []string{"warning channel orders/audit: 60 timeouts for 1000 messages on n1:4151"}, "processed twice; 6% of its messages", "Touch"},
+		}, []string{"warning channel orders/audit: 60 timeouts for 1000 messages since nsqd started on n1:4151"}, "processed twice; 6% of its messages", "Touch"},
+		{"a recent requeue storm on a channel with a long quiet past", func(s *sources.NSQSnapshot) {
+			carry(s, 0, "orders", with(ch("audit", 0, 1), redeliveries(1e6, 100, 0, 0, 10, 10)))
+			carry(s, 1, "orders", with(ch("audit", 0, 1), redeliveries(1e6, 1000, 4.2, 0, 12, 10)))
+			carry(s, 2, "orders", with(ch("audit", 0, 1), redeliveries(1e6, 100, 0, 0, 10, 10)))
+		}, []string{"warning channel orders/audit: requeues 4.2/s, 35% of deliveries, on n2:4151"},
+			"the channel's depth stays up; measured between the last two polls, against 12.0/s delivered", "MaxAttempts"},
+		{"an old requeue storm, now quiet", func(s *sources.NSQSnapshot) {
+			for i := range 3 {
+				carry(s, i, "orders", with(ch("audit", 0, 1), redeliveries(1000, 500, 0.05, 0, 10, 10)))
+			}
+		}, nil, "", ""},
+		{"requeues past the minimum rate, a small share of a busy channel", func(s *sources.NSQSnapshot) {
+			carry(s, 0, "orders", with(ch("audit", 0, 1), redeliveries(1000, 500, 5, 0, 40, 60)))
+		}, nil, "", ""},
+		{"a recent timeout storm", func(s *sources.NSQSnapshot) {
+			carry(s, 0, "orders", with(ch("audit", 0, 1), func(c *sources.NSQChannelStats) {
+				c.Messages, c.TimedOut, c.In, c.Out, c.RequeueRate, c.TimeoutRate = 1e6, 0, 10, 8, 0, 0.6
+			}))
+		}, []string{"warning channel orders/audit: timeouts 0.6/s, 6% of deliveries"}, "processed twice; measured between the last two polls", "Touch"},
+		{"requeues while nothing is finished", func(s *sources.NSQSnapshot) {
+			for i := range 3 {
+				carry(s, i, "orders", with(ch("audit", 0, 1), redeliveries(100, 60, 2, 0, 0, 0)))
+			}
+		}, []string{"warning channel orders/audit: requeues 6.0/s, none finished"}, "", ""},
+		{"rates known on some nodes: the others fall back to their counts since nsqd started", func(s *sources.NSQSnapshot) {
+			carry(s, 0, "orders", with(ch("audit", 0, 1), redeliveries(1000, 900, 0, 0, 5, 5))) // a storm long over
+			carry(s, 1, "orders", with(ch("audit", 0, 1), redeliveries(1000, 10, 3, 0, 5, 5)))  // one now
+			carry(s, 2, "orders", with(ch("audit", 0, 1), redeliveries(1000, 300, -1, 0, -1, -1)))
+		}, []string{
+			"warning channel orders/audit: requeues 3.0/s, 60% of deliveries, on n2:4151",
+			"warning channel orders/audit: 300 requeues for 1000 messages since nsqd started on n3:4151",
+		}, "against 5.0/s delivered", ""},
 		{"a message on disk", func(s *sources.NSQSnapshot) {
 			carry(s, 0, "orders", ch("audit", 0, 1))
 			carry(s, 1, "orders", with(ch("audit", 1, 1), func(c *sources.NSQChannelStats) { c.BackendDepth = 1 }))

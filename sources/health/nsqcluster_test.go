@@ -184,8 +184,43 @@ func TestNSQFindingsOnCluster(t *testing.T) {
 				})
 			},
 			want: func(*nsqtest.Cluster, *sources.NSQSnapshot) []string {
-				return []string{"warning channel jobs/work: 20 requeues for 4 messages"}
+				return []string{"warning channel jobs/work: 20 requeues for 4 messages since nsqd started"}
 			},
+		},
+		{
+			// Its counts since nsqd started are the case above's; the polls
+			// since saw no requeue, so it is over.
+			name: "a requeue storm long over",
+			before: func(t *testing.T, c *nsqtest.Cluster) {
+				c.CreateChannel(0, "jobs", "work")
+				c.Publish(0, "jobs", nsqtest.Messages(4)...)
+				failing(t, c, 0, "jobs", "work")
+				waitChannel(t, c, 0, "jobs", "work", "requeued 5 times each, then finished", func(ch nsqtest.ChannelStats) bool {
+					return ch.RequeueCount == 20 && ch.Depth == 0 && ch.InFlightCount == 0 && ch.DeferredCount == 0
+				})
+			},
+			during: func(*testing.T, *nsqtest.Cluster) {},
+			want:   func(*nsqtest.Cluster, *sources.NSQSnapshot) []string { return nil },
+		},
+		{
+			// Each interval between polls sees 4 messages in and out and 20
+			// requeues: 5 per message delivered.
+			name: "a requeue storm now",
+			before: func(t *testing.T, c *nsqtest.Cluster) {
+				c.CreateChannel(0, "jobs", "work")
+				failing(t, c, 0, "jobs", "work")
+			},
+			during: func(t *testing.T, c *nsqtest.Cluster) {
+				ch, _ := c.NSQD(0).FindChannel(t, "jobs", "work")
+				c.Publish(0, "jobs", nsqtest.Messages(4)...)
+				waitChannel(t, c, 0, "jobs", "work", "requeued 5 times each, then finished", func(now nsqtest.ChannelStats) bool {
+					return now.RequeueCount == ch.RequeueCount+20 && now.Depth == 0 && now.InFlightCount == 0 && now.DeferredCount == 0
+				})
+			},
+			want: func(*nsqtest.Cluster, *sources.NSQSnapshot) []string {
+				return []string{"warning channel jobs/work: requeues …/s, 500% of deliveries"}
+			},
+			why: "measured between the last two polls, against …/s delivered",
 		},
 		{
 			name: "messages timed out in a consumer that holds them",
@@ -200,7 +235,7 @@ func TestNSQFindingsOnCluster(t *testing.T) {
 				})
 			},
 			want: func(*nsqtest.Cluster, *sources.NSQSnapshot) []string {
-				return []string{"warning channel jobs/work: 10 timeouts for 2 messages"}
+				return []string{"warning channel jobs/work: 10 timeouts for 2 messages since nsqd started"}
 			},
 		},
 		{

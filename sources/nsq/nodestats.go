@@ -30,7 +30,8 @@ type channelCounts struct {
 //
 // Rates follow nsq_stat: in is Δmessage_count; out is what came in minus
 // what the channel holds more (depth, in flight, deferred), never negative
-// (requeues raise what it holds without new messages). A topic or channel
+// (requeues raise what it holds without new messages). The requeue and
+// timeout rates are Δrequeue_count and Δtimeout_count. A topic or channel
 // absent from the previous answer has no rate yet: a channel created on a
 // topic with a backlog receives the whole backlog at once, which is no rate
 // of the last interval. Counters that went back (deleted and re-created)
@@ -73,12 +74,19 @@ func nodeTopics(in []topicJSON, before []sources.NSQTopicStats, dt float64) ([]s
 				E2E:          percentiles(c.E2E),
 			}
 			cc := channelCounts{in: -1, out: -1, e2e: e2eCount(c.E2E)}
+			requeues, timeouts := int64(-1), int64(-1)
 			if chansKnown {
 				if pc := findChannelStats(pt.Channels, c.Name); pc != nil {
 					cc.in, cc.out = channelMoves(cs, *pc)
+					// A message count that went back is a re-created channel,
+					// whose other counters restarted too, higher or not.
+					if cc.in >= 0 {
+						requeues, timeouts = counted(cs.Requeued, pc.Requeued), counted(cs.TimedOut, pc.TimedOut)
+					}
 				}
 			}
 			cs.In, cs.Out = rate(cc.in, dt), rate(cc.out, dt)
+			cs.RequeueRate, cs.TimeoutRate = rate(requeues, dt), rate(timeouts, dt)
 			chans[j], tc.chans[j] = cs, cc
 		}
 		out[i] = sources.NSQTopicStats{
@@ -106,6 +114,14 @@ func channelMoves(c, pc sources.NSQChannelStats) (in, out int64) {
 	in = int64(c.Messages - pc.Messages)
 	held := c.Depth + c.InFlight + c.Deferred
 	return in, max(in-(held-(pc.Depth+pc.InFlight+pc.Deferred)), 0)
+}
+
+// counted is what a counter grew by since before; -1 when it went back.
+func counted(now, before uint64) int64 {
+	if now < before {
+		return -1
+	}
+	return int64(now - before)
 }
 
 // rate is n messages over dt seconds; -1 when n is unknown.

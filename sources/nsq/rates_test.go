@@ -164,6 +164,64 @@ func TestRates(t *testing.T) {
 	}
 }
 
+// Requeue and timeout rates are each node's Δrequeue_count/s and
+// Δtimeout_count/s within one nsqd run and one life of the channel: unknown
+// on first sight, when its counter went back, when the channel was
+// re-created (its message count went back) and when nsqd restarted.
+func TestRedeliveryRates(t *testing.T) {
+	f := newFakeNSQD(t)
+	src := newSource(t, nil, nsq.Config{NSQDs: []string{f.addr}})
+	body := func(start int64, chans ...[4]uint64) string { // name index, messages, requeues, timeouts
+		var cs []string
+		for _, c := range chans {
+			cs = append(cs, fmt.Sprintf(`{"channel_name":"c%d","message_count":%d,"requeue_count":%d,"timeout_count":%d}`, c[0], c[1], c[2], c[3]))
+		}
+		return fmt.Sprintf(`{"version":"1.3.0","health":"OK","start_time":%d,"topics":[{"topic_name":"t","message_count":1000000,"channels":[%s]}]}`,
+			start, strings.Join(cs, ","))
+	}
+	const unknown = -1.0
+	steps := []struct {
+		name                string
+		body                string
+		requeues, timeouts  float64 // over the interval, or unknown
+		newRequeues, newTOs float64 // those of c2, when the step has it
+	}{
+		{"first sight", body(1000, [4]uint64{1, 100, 50, 5}), unknown, unknown, 0, 0},
+		{"both counters moved", body(1000, [4]uint64{1, 200, 80, 6}), 30, 1, 0, 0},
+		{"no redelivery since", body(1000, [4]uint64{1, 300, 80, 6}), 0, 0, 0, 0},
+		{"the requeue counter went back alone", body(1000, [4]uint64{1, 400, 70, 9}), unknown, 3, 0, 0},
+		{"the channel re-created: every counter restarted, requeues happen to be higher", body(1000, [4]uint64{1, 10, 90, 1}), unknown, unknown, 0, 0},
+		{"known again", body(1000, [4]uint64{1, 20, 95, 1}, [4]uint64{2, 5, 4, 4}), 5, 0, unknown, unknown},
+		{"nsqd restarted", body(2000, [4]uint64{1, 30, 99, 2}, [4]uint64{2, 6, 5, 5}), unknown, unknown, unknown, unknown},
+		{"after the restart", body(2000, [4]uint64{1, 40, 101, 2}, [4]uint64{2, 7, 7, 5}), 2, 0, 2, 0},
+	}
+	var prev *sources.NSQSnapshot
+	for _, st := range steps {
+		f.set(st.body)
+		snap := poll(t, src)
+		n := findNode(t, snap, f.addr)
+		if len(n.Topics) != 1 {
+			t.Fatalf("%s: topics %+v", st.name, n.Topics)
+		}
+		per := func(v float64) float64 {
+			if v == unknown {
+				return v
+			}
+			return v / snap.Taken.Sub(prev.Taken).Seconds()
+		}
+		for i, c := range n.Topics[0].Channels {
+			want := [2]float64{per(st.requeues), per(st.timeouts)}
+			if i == 1 {
+				want = [2]float64{per(st.newRequeues), per(st.newTOs)}
+			}
+			if got := [2]float64{c.RequeueRate, c.TimeoutRate}; got != want {
+				t.Errorf("%s: %s requeue and timeout rates %v, want %v", st.name, c.Name, got, want)
+			}
+		}
+		prev = snap
+	}
+}
+
 // What nsqd 1.0 to 1.3 send: null arrays, missing fields, clients listed
 // instead of counted, fields from newer versions.
 func TestDecodeTolerance(t *testing.T) {
@@ -229,7 +287,8 @@ func TestDecodeTolerance(t *testing.T) {
 			for i := range tc.want {
 				tc.want[i].In = -1
 				for j := range tc.want[i].Channels {
-					tc.want[i].Channels[j].In, tc.want[i].Channels[j].Out = -1, -1
+					c := &tc.want[i].Channels[j]
+					c.In, c.Out, c.RequeueRate, c.TimeoutRate = -1, -1, -1, -1
 				}
 			}
 			if !reflect.DeepEqual(n.Topics, tc.want) {

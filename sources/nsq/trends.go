@@ -73,6 +73,7 @@ func addTrends(prev *sources.NSQSnapshot, topics []sources.NSQTopic, times []tim
 			in, depth = -1, -1
 		}
 		t.Ins, t.Depths = extendF(prevIns, in), extendI(prevDepths, depth)
+		t.Climbing = climbing(t.Depths)
 		for j := range t.Channels {
 			c := &t.Channels[j]
 			var prevOuts []float64

@@ -85,6 +85,11 @@ func TestAddTrends(t *testing.T) {
 		}
 		topics := []sources.NSQTopic{topic}
 		addTrends(prev, topics, times)
+		// The topic's depth rises at every poll: climbing from the fourth
+		// until the partial poll breaks the run.
+		if want := i >= climbSteps && i <= trendLen; topics[0].Climbing != want {
+			t.Errorf("poll %d: topic climbing %v, want %v (depths %v)", i, topics[0].Climbing, want, topics[0].Depths)
+		}
 		var before []int64
 		if prev != nil {
 			before = slices.Clone(prev.Topics[0].Channels[0].Depths)
@@ -108,5 +113,44 @@ func TestAddTrends(t *testing.T) {
 	// The unknown poll breaks the climb; growth since makes it never drain.
 	if c.Climbing || c.Drain != sources.CatchUpNever {
 		t.Errorf("climbing %v drain %v", c.Climbing, c.Drain)
+	}
+}
+
+// A topic's Climbing is judged from its own depths, as a channel's is from
+// its: a topic can climb while its channels drain, and the reverse.
+func TestAddTrendsClimbing(t *testing.T) {
+	cases := []struct {
+		name                   string
+		topic, channel         []int64 // depths poll by poll; -1 a partial poll
+		wantTopic, wantChannel bool
+	}{
+		{"both climb", []int64{1, 2, 3, 4}, []int64{10, 20, 30, 40}, true, true},
+		{"the topic climbs, its channel drains", []int64{1, 2, 3, 4}, []int64{40, 30, 20, 10}, true, false},
+		{"the channel climbs, its topic holds", []int64{0, 0, 0, 0}, []int64{1, 2, 3, 4}, false, true},
+		{"too few polls", []int64{1, 2, 3}, []int64{1, 2, 3}, false, false},
+		{"a partial poll breaks the run", []int64{1, 2, -1, 4, 5}, []int64{1, 2, -1, 4, 5}, false, false},
+		{"the run resumes after it", []int64{1, -1, 3, 4, 5, 6}, []int64{1, -1, 3, 4, 5, 6}, true, true},
+		{"held once", []int64{1, 2, 2, 3, 4}, []int64{1, 2, 2, 3, 4}, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var prev *sources.NSQSnapshot
+			var times []time.Time
+			var topics []sources.NSQTopic
+			for i, depth := range tc.topic {
+				times = pushTime(times, time.Unix(1000+int64(i), 0))
+				topic := sources.NSQTopic{Name: "t", Depth: depth, Partial: depth < 0,
+					Channels: []sources.NSQChannel{{Topic: "t", Name: "c", Depth: tc.channel[i], Partial: tc.channel[i] < 0}}}
+				topics = []sources.NSQTopic{topic}
+				addTrends(prev, topics, times)
+				prev = &sources.NSQSnapshot{Topics: topics}
+			}
+			if got := topics[0].Climbing; got != tc.wantTopic {
+				t.Errorf("topic climbing %v, want %v (depths %v)", got, tc.wantTopic, topics[0].Depths)
+			}
+			if got := topics[0].Channels[0].Climbing; got != tc.wantChannel {
+				t.Errorf("channel climbing %v, want %v (depths %v)", got, tc.wantChannel, topics[0].Channels[0].Depths)
+			}
+		})
 	}
 }

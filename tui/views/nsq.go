@@ -155,7 +155,7 @@ func nsqNodes() *View {
 func nsqTopics() *View {
 	cols := []col[sources.NSQTopic]{
 		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true}, text: func(t sources.NSQTopic) string { return t.Name + yes(t.Partial, " (partial)") }},
-		{Column: Column{Title: "DEPTH", Sort: 'D', Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return num(t.Depth) + yes(t.Partial, "?") }, num: func(t sources.NSQTopic) float64 { return float64(t.Depth) }},
+		{Column: Column{Title: "DEPTH", Sort: 'D', Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return depthText(t.Depth, t.Climbing) + yes(t.Partial, "?") }, num: func(t sources.NSQTopic) float64 { return float64(t.Depth) }},
 		{Column: Column{Title: "DEPTH TREND", Min: 5, Max: 12}, text: func(t sources.NSQTopic) string { return Spark(t.Depths) }},
 		{Column: Column{Title: "IN/s", Sort: 'R', Min: 6, Right: true}, text: func(t sources.NSQTopic) string { return rate(t.In) + yes(t.Partial && t.In >= 0, "?") }, num: func(t sources.NSQTopic) float64 { return t.In }},
 		{Column: Column{Title: "IN TREND", Min: 5, Max: 12}, text: func(t sources.NSQTopic) string { return Spark(t.Ins) }},

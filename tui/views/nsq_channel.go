@@ -145,7 +145,8 @@ func nsqChannelNodes() *View {
 		}
 		return channelNode{Node: "total" + yes(c.Partial, " (partial)"), Up: true, state: fmt.Sprintf("%d nodes", len(c.Nodes)), paused: PausedOn(c.Paused, c.PausedOn, c.Nodes),
 			NSQChannelStats: sources.NSQChannelStats{Depth: c.Depth, BackendDepth: c.BackendDepth, InFlight: c.InFlight, Deferred: c.Deferred, Messages: c.Messages,
-				Requeued: c.Requeued, TimedOut: c.TimedOut, Clients: c.Clients, In: c.In, Out: c.Out, E2E: c.E2E}}, true
+				Requeued: c.Requeued, TimedOut: c.TimedOut, Clients: c.Clients, In: c.In, Out: c.Out, E2E: c.E2E,
+				RequeueRate: -1, TimeoutRate: -1}}, true // per node only: health judges them there
 	})
 }
 

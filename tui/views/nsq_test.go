@@ -3,6 +3,7 @@ package views
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,39 @@ func TestNSQTopicsAndChannelsPanes(t *testing.T) {
 	}
 	if in, ok := NSQIn(d.NSQ); !ok || in != 6 {
 		t.Errorf("NSQIn = %v %v", in, ok)
+	}
+}
+
+// TestNSQTopicClimbing: a topic whose depth grew at each recent poll is
+// marked beside its depth in the Topics pane and on its page, as a channel is.
+func TestNSQTopicClimbing(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		climbing, partial bool
+		cell, summary     string
+		status            Status
+	}{
+		{"climbing", true, false, "3 ▲", "3 ▲ climbing (memory + disk 3 + 0)", Warn},
+		{"climbing, partial", true, true, "3 ▲?", "3 at least ▲ climbing (memory + disk 3 + 0)", Warn},
+		{"steady", false, false, "3", "3 (memory + disk 3 + 0)", Normal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := nsqCluster()
+			tp := &d.NSQ.Topics[0]
+			tp.Climbing, tp.Partial = tc.climbing, tc.partial
+			table, out := text(t, nsqTopics(), d, "")
+			if got := cell(t, table, row(t, table, "orders"), "DEPTH"); got != tc.cell {
+				t.Errorf("topics DEPTH = %q, want %q\n%s", got, tc.cell, out)
+			}
+			p := buildPageOf(t, nsqTopicPage(), d, "orders")
+			f := p.Fields[0]
+			if f.Label != "depth" || !strings.HasPrefix(f.Value, tc.summary) || f.Status != tc.status {
+				t.Errorf("summary %s %q (status %v), want %q (status %v)", f.Label, f.Value, f.Status, tc.summary, tc.status)
+			}
+			if got := string(marshal(t, p)["topic"]); !strings.Contains(got, fmt.Sprintf(`"climbing":%v`, tc.climbing)) {
+				t.Errorf("topic JSON lacks climbing %v: %s", tc.climbing, got)
+			}
+		})
 	}
 }
 

@@ -31,7 +31,8 @@ func nsqTopicSummary(d Data, name string) ([]Field, error) {
 	}
 	partial := yes(t.Partial, " at least")
 	fs := []Field{
-		{Label: "depth", Value: num(t.Depth) + partial + " (memory + disk " + memDisk(t.Depth, t.BackendDepth) + ")" + trend(Spark(t.Depths)), Status: worse(t.Partial, Warn, false, Normal)},
+		{Label: "depth", Value: num(t.Depth) + partial + yes(t.Climbing, " "+climbMark+" climbing") + " (memory + disk " + memDisk(t.Depth, t.BackendDepth) + ")" + trend(Spark(t.Depths)),
+			Status: worse(t.Climbing || t.Partial, Warn, false, Normal)},
 		{Label: "messages", Value: num(t.Messages) + partial + yes(t.MessageBytes > 0, " ("+sizeText(t.MessageBytes)+")") + " · IN " + rate(t.In) + trend(Spark(t.Ins))},
 		{Label: "channels", Value: fmt.Sprintf("%d · in flight %d · deferred %d", len(t.Channels), t.InFlight, t.Deferred)},
 		{Label: "carried by", Value: nodesLine(t.Nodes, t.Paused, t.PausedOn, t.Tombstoned), Status: worse(len(t.PausedOn) > 0, Muted, false, Normal)},

@@ -137,7 +137,9 @@ func TestContextOpenedLateIsClosed(t *testing.T) {
 	c.m.opening++      // a second :ctx was typed meanwhile
 	msg := first()
 	c.sendAndRun(msg)
-	c.until("the overtaken session to close", func() bool { return c.newClose.Load() == 1 })
+	// Enter started a build too (the harness runs what keys return): that
+	// session is overtaken as well, and may close first.
+	c.until("the overtaken session to close", func() bool { return c.newClose.Load() >= 1 })
 	mustContain(t, c.screen(), "prod-eu", "10.0.0.1:9092")
 	mustNotContain(t, c.screen(), "STAGING")
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/topicat/topicat/sources/kafka"
 	"github.com/topicat/topicat/sources/kafka/kafkatest"
 	"github.com/topicat/topicat/sources/secure"
+	"github.com/topicat/topicat/sources/secure/securetest"
 )
 
 // secretsSeen collects every secret the tests configure: every failure
@@ -213,8 +214,8 @@ func TestSecureConfigErrors(t *testing.T) {
 // CA polls; an untrusted CA, a name the certificate lacks, plaintext to the
 // TLS port and TLS to a plaintext port each say what is wrong.
 func TestTLS(t *testing.T) {
-	ca := kafkatest.NewCA(t, "topicat test CA")
-	other := kafkatest.NewCA(t, "someone else's CA")
+	ca := securetest.NewCA(t, "topicat test CA")
+	other := securetest.NewCA(t, "someone else's CA")
 	for _, tc := range []struct {
 		name   string
 		server []kfake.Opt // nil: plaintext
@@ -255,7 +256,7 @@ func TestTLS(t *testing.T) {
 // connections is said to have closed them; the plaintext client's "is TLS
 // missing?" hint would be wrong, and no port is checked for it.
 func TestTLSBrokerDown(t *testing.T) {
-	ca := kafkatest.NewCA(t, "topicat test CA")
+	ca := securetest.NewCA(t, "topicat test CA")
 	c := kafkatest.NewCluster(t, kfake.TLS(ca.ServerTLS(nil, "127.0.0.1")), kfake.SeedTopics(1, "orders"))
 	c.BrokerDown(1)
 	snap, err := securePoll(t, kafka.Config{Brokers: c.Addrs(), TLS: &secure.TLS{CAFile: ca.File}})
@@ -275,7 +276,7 @@ func TestTLSBrokerDown(t *testing.T) {
 
 // TestSCRAMOverTLS: the issue's own case, both at once, right and wrong.
 func TestSCRAMOverTLS(t *testing.T) {
-	ca := kafkatest.NewCA(t, "topicat test CA")
+	ca := securetest.NewCA(t, "topicat test CA")
 	c := kafkatest.NewCluster(t, kfake.TLS(ca.ServerTLS(nil, "127.0.0.1")), kfake.EnableSASL(),
 		kfake.Superuser("SCRAM-SHA-512", "alice", "scram-tls-right"), kfake.SeedTopics(2, "orders"))
 	cfg := func(pw string) kafka.Config {
@@ -291,7 +292,7 @@ func TestSCRAMOverTLS(t *testing.T) {
 // TestEveryClientAuthenticates: the stream a tail opens uses the same TLS
 // and SASL as the poll: it reads the records.
 func TestEveryClientAuthenticates(t *testing.T) {
-	ca := kafkatest.NewCA(t, "topicat test CA")
+	ca := securetest.NewCA(t, "topicat test CA")
 	c := kafkatest.NewCluster(t, kfake.TLS(ca.ServerTLS(nil, "127.0.0.1")), kfake.EnableSASL(),
 		kfake.Superuser("SCRAM-SHA-256", "alice", "every-client-pw"), kfake.SeedTopics(1, "orders"))
 	s, err := kafka.New(kafka.Config{Brokers: c.Addrs(), Timeout: 5 * time.Second, TLS: &secure.TLS{CAFile: ca.File},

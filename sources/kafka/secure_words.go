@@ -12,6 +12,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/topicat/topicat/sources/secure"
 )
 
 // authError is a SASL failure in words. Unwrap keeps kgo's error for
@@ -218,7 +220,7 @@ func tlsWords(g *guard, addr string, err error) error {
 		return fails(fmt.Sprintf("the broker's certificate is not trusted: it is %s, which is not among %s", signer, g.tlsFrom))
 	}
 	if e, ok := errors.AsType[x509.HostnameError](err); ok && e.Certificate != nil {
-		return fails(fmt.Sprintf("the broker's certificate is for %s, not %s: dial a name it carries, or set the TLS server name to one", certNames(e.Certificate), e.Host))
+		return fails(fmt.Sprintf("the broker's certificate is for %s, not %s: dial a name it carries, or set the TLS server name to one", secure.CertNames(e.Certificate), e.Host))
 	}
 	if e, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
 		switch e.Reason {
@@ -254,20 +256,4 @@ func nameOf(cn string) string {
 		return "a certificate without a common name"
 	}
 	return fmt.Sprintf("%q", cn)
-}
-
-// certNames are the names a certificate carries, as a list for a person.
-func certNames(c *x509.Certificate) string {
-	var names []string
-	names = append(names, c.DNSNames...)
-	for _, ip := range c.IPAddresses {
-		names = append(names, ip.String())
-	}
-	if len(names) == 0 && c.Subject.CommonName != "" {
-		names = append(names, c.Subject.CommonName)
-	}
-	if len(names) == 0 {
-		return "no name"
-	}
-	return strings.Join(names, ", ")
 }

@@ -425,7 +425,7 @@ func certWords(err error) string {
 		return "certificate not trusted: it is not signed by a trusted CA (--nsq-tls-ca)"
 	case errors.As(err, &he) && he.Certificate != nil:
 		return fmt.Sprintf("certificate name mismatch: it is for %s, not %s (--nsq-tls-server-name names the one to expect)",
-			certNames(he.Certificate), he.Host)
+			secure.CertNames(he.Certificate), he.Host)
 	case errors.As(err, &ci) && ci.Reason == x509.Expired && ci.Cert != nil:
 		return fmt.Sprintf("certificate %s expired or is not valid yet (valid %s to %s)",
 			certName(ci.Cert), ci.Cert.NotBefore.UTC().Format(time.DateOnly), ci.Cert.NotAfter.UTC().Format(time.DateOnly))
@@ -448,21 +448,6 @@ func issuerName(c *x509.Certificate) string {
 		return strconv.Quote(s)
 	}
 	return "an unnamed issuer"
-}
-
-// certNames lists the names a certificate is valid for.
-func certNames(c *x509.Certificate) string {
-	names := slices.Clone(c.DNSNames)
-	for _, ip := range c.IPAddresses {
-		names = append(names, ip.String())
-	}
-	if len(names) == 0 && c.Subject.CommonName != "" {
-		names = append(names, c.Subject.CommonName)
-	}
-	if len(names) == 0 {
-		return "no name"
-	}
-	return strings.Join(names, ", ")
 }
 
 // tcpWords words go-nsq's failures to connect with TLS or AUTH, which reach

@@ -2,15 +2,8 @@ package nsq_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,96 +16,19 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/topicat/topicat/sources"
 	"github.com/topicat/topicat/sources/nsq"
 	"github.com/topicat/topicat/sources/nsq/nsqtest"
 	"github.com/topicat/topicat/sources/secure"
+	"github.com/topicat/topicat/sources/secure/securetest"
 )
-
-// testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	file string // its certificate, PEM
-}
-
-var serial atomic.Int64
-
-func newCA(t testing.TB, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial.Add(1)),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	writePEM(t, file, "CERTIFICATE", der)
-	return &testCA{cert: cert, key: key, file: file}
-}
-
-// issue makes a server certificate for 127.0.0.1 named cn, and answers
-// the paths of its certificate and key.
-func (ca *testCA) issue(t testing.TB, cn string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{cn},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "EC PRIVATE KEY", keyDER)
-	return certFile, keyFile
-}
-
-func writePEM(t testing.TB, file, kind string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // tlsCluster is one lookupd and one nsqd that requires TLS, serving a
 // certificate for 127.0.0.1 and "nsqd.test" signed by ca.
-func tlsCluster(t testing.TB, ca *testCA, opts ...nsqtest.Option) *nsqtest.Cluster {
+func tlsCluster(t testing.TB, ca *securetest.CA, opts ...nsqtest.Option) *nsqtest.Cluster {
 	t.Helper()
-	cert, key := ca.issue(t, "nsqd.test")
+	cert, key := ca.ServerFiles("nsqd.test", "127.0.0.1")
 	return nsqtest.NewCluster(t, 1, 1, append([]nsqtest.Option{nsqtest.TLSCert(cert, key), nsqtest.TLSRequired()}, opts...)...)
 }
 
@@ -140,12 +56,12 @@ func nodeError(t testing.TB, src *nsq.Source, c *nsqtest.Cluster, i int) string 
 // reads over TLS on its TCP port, where plaintext is refused. With an auth
 // server too, the secret goes over TLS, and so does the publish (over TCP).
 func TestTLSRequiredNode(t *testing.T) {
-	ca := newCA(t, "topicat test CA")
+	ca := securetest.NewCA(t, "topicat test CA")
 	c := tlsCluster(t, ca)
 	const secret = "tls-auth-s3cret"
 	authAddr, asked := authServer(t, map[string][]string{secret: {"subscribe", "publish"}})
 	authed := tlsCluster(t, ca, nsqtest.AuthServer(authAddr))
-	trust := &secure.TLS{CAFile: ca.file}
+	trust := &secure.TLS{CAFile: ca.File}
 	cases := []struct {
 		name string
 		c    *nsqtest.Cluster
@@ -153,7 +69,7 @@ func TestTLSRequiredNode(t *testing.T) {
 	}{
 		{"lookupd, TLS_REQUIRED retried over HTTPS", c, nsq.Config{Lookupds: c.LookupdURLs(), TLS: trust}},
 		{"nsqd given as https://", c, nsq.Config{NSQDs: []string{"https://" + c.HTTPSAddr(0)}, TLS: trust}},
-		{"server name", c, nsq.Config{Lookupds: c.LookupdURLs(), TLS: &secure.TLS{CAFile: ca.file, ServerName: "nsqd.test"}}},
+		{"server name", c, nsq.Config{Lookupds: c.LookupdURLs(), TLS: &secure.TLS{CAFile: ca.File, ServerName: "nsqd.test"}}},
 		{"auth secret over TLS", authed, nsq.Config{Lookupds: authed.LookupdURLs(), TLS: trust, Auth: secure.NSQAuth{Secret: secure.Secret{Inline: secret}}}},
 	}
 	for i, tc := range cases {
@@ -223,8 +139,8 @@ func recordBodies(rs []sources.Record) string {
 // TLS failures each say what is wrong in words: no TLS configured, a CA
 // that did not sign the certificate (and who did), a name it does not carry.
 func TestTLSFailuresInWords(t *testing.T) {
-	ca := newCA(t, "topicat test CA")
-	other := newCA(t, "some other CA")
+	ca := securetest.NewCA(t, "topicat test CA")
+	other := securetest.NewCA(t, "some other CA")
 	c := tlsCluster(t, ca)
 	node := "nsqd " + c.HTTPAddr(0) + ": stats: "
 	cases := []struct {
@@ -233,9 +149,9 @@ func TestTLSFailuresInWords(t *testing.T) {
 		wantErr string
 	}{
 		{"no TLS configured", nil, node + "HTTP 403: requires TLS (https port " + httpsPort(c, 0) + "); configure --nsq-tls"},
-		{"untrusted CA", &secure.TLS{CAFile: other.file},
+		{"untrusted CA", &secure.TLS{CAFile: other.File},
 			node + `certificate not trusted: "nsqd.test" is signed by "topicat test CA", which is not a trusted CA (--nsq-tls-ca)`},
-		{"name mismatch", &secure.TLS{CAFile: ca.file, ServerName: "nsqd.prod"},
+		{"name mismatch", &secure.TLS{CAFile: ca.File, ServerName: "nsqd.prod"},
 			node + "certificate name mismatch: it is for nsqd.test, 127.0.0.1, not nsqd.prod (--nsq-tls-server-name names the one to expect)"},
 	}
 	for _, tc := range cases {
@@ -253,9 +169,9 @@ func TestTLSFailuresInWords(t *testing.T) {
 // TCP port is not connected to in plaintext when TLS is configured, for a
 // tail or for a publish with the auth secret.
 func TestTailTLSFailuresInWords(t *testing.T) {
-	ca := newCA(t, "topicat test CA")
-	other := newCA(t, "some other CA")
-	cert, key := ca.issue(t, "nsqd.test")
+	ca := securetest.NewCA(t, "topicat test CA")
+	other := securetest.NewCA(t, "some other CA")
+	cert, key := ca.ServerFiles("nsqd.test", "127.0.0.1")
 	// TLS offered, not required: the HTTP API answers in plaintext, so
 	// only the TCP port's TLS is in question.
 	offered := nsqtest.NewCluster(t, 1, 1, nsqtest.TLSCert(cert, key))
@@ -270,10 +186,10 @@ func TestTailTLSFailuresInWords(t *testing.T) {
 		tls  *secure.TLS
 		want string
 	}{
-		{"untrusted CA", offered, &secure.TLS{CAFile: other.file}, "certificate not trusted: it is not signed by a trusted CA (--nsq-tls-ca)"},
-		{"name mismatch", offered, &secure.TLS{CAFile: ca.file, ServerName: "nsqd.prod"},
+		{"untrusted CA", offered, &secure.TLS{CAFile: other.File}, "certificate not trusted: it is not signed by a trusted CA (--nsq-tls-ca)"},
+		{"name mismatch", offered, &secure.TLS{CAFile: ca.File, ServerName: "nsqd.prod"},
 			"certificate name mismatch: it is for nsqd.test, 127.0.0.1, not nsqd.prod (--nsq-tls-server-name names the one to expect)"},
-		{"no TLS offered", plain, &secure.TLS{CAFile: ca.file}, "offers no TLS on its TCP port, and TLS is configured: not connecting in plaintext"},
+		{"no TLS offered", plain, &secure.TLS{CAFile: ca.File}, "offers no TLS on its TCP port, and TLS is configured: not connecting in plaintext"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

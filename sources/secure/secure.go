@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -196,4 +197,21 @@ type NSQAuth struct {
 // IsZero reports whether no NSQ auth is configured.
 func (a NSQAuth) IsZero() bool {
 	return a.Secret.IsZero() && a.LookupdUser == "" && a.LookupdPassword.IsZero() && len(a.Headers) == 0
+}
+
+// CertNames lists the names a certificate is valid for (DNS names, IP
+// addresses, else its common name), for an error that says why a name did
+// not match.
+func CertNames(c *x509.Certificate) string {
+	names := slices.Clone(c.DNSNames)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 && c.Subject.CommonName != "" {
+		names = append(names, c.Subject.CommonName)
+	}
+	if len(names) == 0 {
+		return "no name"
+	}
+	return strings.Join(names, ", ")
 }

@@ -14,10 +14,11 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/topicat/topicat/sources/kafka/kafkatest"
+	"github.com/topicat/topicat/sources/secure/securetest"
 )
 
 // clientTLS trusts ca, as a client of a cluster behind it would.
-func clientTLS(t *testing.T, ca *kafkatest.CA) *tls.Config {
+func clientTLS(t *testing.T, ca *securetest.CA) *tls.Config {
 	t.Helper()
 	pem, err := os.ReadFile(ca.File)
 	if err != nil {
@@ -34,7 +35,7 @@ func clientTLS(t *testing.T, ca *kafkatest.CA) *tls.Config {
 // behind TLS and SASL; the server certificate verifies against the CA for
 // the names it was issued for, and for no other.
 func TestSecureClusterHelpers(t *testing.T) {
-	ca := kafkatest.NewCA(t, "kafkatest CA")
+	ca := securetest.NewCA(t, "kafkatest CA")
 	c := kafkatest.NewCluster(t, kfake.TLS(ca.ServerTLS(nil, "127.0.0.1")), kfake.EnableSASL(),
 		kfake.Superuser("SCRAM-SHA-256", "admin", "admin-pw")).
 		ClientOpts(kgo.DialTLSConfig(clientTLS(t, ca)), kgo.SASL(scram.Auth{User: "admin", Pass: "admin-pw"}.AsSha256Mechanism()))

@@ -1,4 +1,6 @@
-package kafkatest
+// Package securetest makes certificate authorities and certificates for
+// tests of TLS against real peers (kfake, nsqd).
+package securetest
 
 import (
 	"crypto/ecdsa"
@@ -45,11 +47,11 @@ func NewCA(t testing.TB, cn string) *CA {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		t.Fatalf("kafkatest: CA certificate: %v", err)
+		t.Fatalf("securetest: CA certificate: %v", err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatalf("kafkatest: CA certificate: %v", err)
+		t.Fatalf("securetest: CA certificate: %v", err)
 	}
 	ca := &CA{Cert: cert, t: t, key: key, dir: t.TempDir()}
 	ca.File = ca.write("ca.pem", "CERTIFICATE", der)
@@ -61,7 +63,7 @@ func NewCA(t testing.TB, cn string) *CA {
 // requires a client certificate signed by it.
 func (ca *CA) ServerTLS(clientCA *CA, names ...string) *tls.Config {
 	ca.t.Helper()
-	cert, _ := ca.issue("kafka broker", x509.ExtKeyUsageServerAuth, names)
+	cert, _ := ca.issue("test server", x509.ExtKeyUsageServerAuth, names)
 	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if clientCA != nil {
 		pool := x509.NewCertPool()
@@ -76,9 +78,22 @@ func (ca *CA) ServerTLS(clientCA *CA, names ...string) *tls.Config {
 func (ca *CA) ClientFiles(cn string) (certFile, keyFile string) {
 	ca.t.Helper()
 	cert, key := ca.issue(cn, x509.ExtKeyUsageClientAuth, nil)
+	return ca.files(cn, cert, key)
+}
+
+// ServerFiles issues a server certificate named cn, valid for cn and names
+// (host names or IP addresses), and writes it and its key as PEM files, for
+// a server that reads files (nsqd).
+func (ca *CA) ServerFiles(cn string, names ...string) (certFile, keyFile string) {
+	ca.t.Helper()
+	cert, key := ca.issue(cn, x509.ExtKeyUsageServerAuth, append([]string{cn}, names...))
+	return ca.files(cn, cert, key)
+}
+
+func (ca *CA) files(cn string, cert tls.Certificate, key *ecdsa.PrivateKey) (certFile, keyFile string) {
 	kder, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		ca.t.Fatalf("kafkatest: client key: %v", err)
+		ca.t.Fatalf("securetest: key of %s: %v", cn, err)
 	}
 	return ca.write(cn+".pem", "CERTIFICATE", cert.Certificate[0]), ca.write(cn+"-key.pem", "EC PRIVATE KEY", kder)
 }
@@ -102,7 +117,7 @@ func (ca *CA) issue(cn string, usage x509.ExtKeyUsage, names []string) (tls.Cert
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
 	if err != nil {
-		ca.t.Fatalf("kafkatest: certificate for %s: %v", cn, err)
+		ca.t.Fatalf("securetest: certificate for %s: %v", cn, err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, key
 }
@@ -110,7 +125,7 @@ func (ca *CA) issue(cn string, usage x509.ExtKeyUsage, names []string) (tls.Cert
 func (ca *CA) write(name, kind string, der []byte) string {
 	path := filepath.Join(ca.dir, name)
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		ca.t.Fatalf("kafkatest: write %s: %v", name, err)
+		ca.t.Fatalf("securetest: write %s: %v", name, err)
 	}
 	return path
 }
@@ -118,7 +133,7 @@ func (ca *CA) write(name, kind string, der []byte) string {
 func newKey(t testing.TB) *ecdsa.PrivateKey {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatalf("kafkatest: key: %v", err)
+		t.Fatalf("securetest: key: %v", err)
 	}
 	return key
 }

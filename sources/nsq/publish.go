@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	gonsq "github.com/nsqio/go-nsq"
@@ -130,7 +129,7 @@ func (s *Source) publishNodes(ctx context.Context, topic string) (nodes []string
 	}
 	// Nobody carries the topic: any node will do, configured ones first.
 	nodes = append(nodes, s.cfg.NSQDs...)
-	listed, failed := s.allNodes(ctx)
+	listed, failed := s.listNodes(ctx, s.view())
 	for _, a := range listed {
 		if !slices.Contains(nodes, a) {
 			nodes = append(nodes, a)
@@ -150,37 +149,6 @@ func (s *Source) publishNodes(ctx context.Context, topic string) (nodes []string
 		created = fmt.Sprintf("topic %s created there by this publish: no nsqd that answered had it (%s)", topic, joinFailures(failed))
 	}
 	return nodes, created, nil
-}
-
-// allNodes are the nodes the lookupds list (broadcast_address:http_port), in order.
-func (s *Source) allNodes(ctx context.Context) ([]string, map[string]string) {
-	var (
-		mu     sync.Mutex
-		wg     sync.WaitGroup
-		nodes  []string
-		failed = map[string]string{}
-	)
-	for _, base := range s.cfg.Lookupds {
-		wg.Go(func() {
-			var l lookupdNodesJSON
-			err := getJSON(ctx, s.client, base, "/nodes", &l)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failed["lookupd "+base] = err.Error()
-				return
-			}
-			for _, p := range l.Producers {
-				a := net.JoinHostPort(p.BroadcastAddress, strconv.Itoa(p.HTTPPort))
-				if !slices.Contains(nodes, a) {
-					nodes = append(nodes, a)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	slices.SortFunc(nodes, compareAddr)
-	return nodes, failed
 }
 
 // publisher sends one request's messages.

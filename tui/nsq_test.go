@@ -187,7 +187,7 @@ func TestNSQPauseEmptyDelete(t *testing.T) {
 
 	n := len(h.nsq.requests())
 	h.keys("ctrl+e")
-	mustContain(t, h.screen(), "Empty channel events/push", "queued, in flight and deferred", "40 messages on 2 node(s)", "Type events/push to confirm")
+	mustContain(t, h.screen(), "Empty channel events/push", "queued, in flight and deferred", "40 messages on 2 nodes", "Type events/push to confirm")
 	h.keys("esc")
 	mustContain(t, h.screen(), "cancelled: nothing was changed")
 	h.keys("ctrl+e")

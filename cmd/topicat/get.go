@@ -138,12 +138,12 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 	}
 	if v.Name == "health" {
 		if c := health.Count(data.Findings); c.Errors > 0 {
-			return fmt.Errorf("%s of error severity", plural(c.Errors, "finding"))
+			return fmt.Errorf("%s of error severity", health.Quantity(c.Errors, "finding"))
 		}
 		return nil // the findings say what did not answer
 	}
 	if failed > 0 {
-		return partialError{fmt.Errorf("printed, but the figures are partial: %s did not answer (above)", plural(failed, "endpoint"))}
+		return partialError{fmt.Errorf("printed, but the figures are partial: %s did not answer (above)", health.Quantity(failed, "endpoint"))}
 	}
 	return nil
 }
@@ -152,13 +152,6 @@ func runGet(ctx context.Context, s settings, words []string, output string, stdo
 // failed: exit code 3, so that a script can tell it from a complete answer
 // (0) and from no answer (1).
 type partialError struct{ error }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
 
 // fetchDetail carries out a page's read-only request into data; a failure,
 // whole or of a part, is said on stderr and in the sections that need it.

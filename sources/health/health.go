@@ -118,8 +118,9 @@ func plural[T ~int | ~int64 | ~uint64](n T, one, many string) string {
 	return many
 }
 
-// quantity is "1 partition", "2 partitions": a count and a regular noun.
-func quantity[T ~int | ~int64 | ~uint64](n T, noun string) string {
+// Quantity is "1 partition", "2 partitions": a count and a regular noun,
+// for every message that counts things (findings, status lines, errors).
+func Quantity[T ~int | ~int64 | ~uint64](n T, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

@@ -34,9 +34,9 @@ func brokers(fs *list, s *sources.KafkaSnapshot) {
 		if b.Up {
 			continue
 		}
-		why := fmt.Sprintf("it leads %s and hosts %s; partitions whose only replica is here are unavailable", quantity(b.Leaders, "partition"), quantity(b.Replicas, "replica"))
+		why := fmt.Sprintf("it leads %s and hosts %s; partitions whose only replica is here are unavailable", Quantity(b.Leaders, "partition"), Quantity(b.Replicas, "replica"))
 		if n := staleGroupsOf(s, b.ID); n > 0 {
-			why += fmt.Sprintf("; the %s it coordinates cannot be read (shown as last read)", quantity(n, "consumer group"))
+			why += fmt.Sprintf("; the %s it coordinates cannot be read (shown as last read)", Quantity(n, "consumer group"))
 		} else {
 			why += "; the consumer groups it coordinates cannot be listed"
 		}
@@ -117,12 +117,12 @@ func leaderImbalance(fs *list, s *sources.KafkaSnapshot) {
 func topic(fs *list, s *sources.KafkaSnapshot, t sources.Topic) {
 	subject := "topic " + t.Name
 	if t.Offline > 0 {
-		fs.add(Error, subject, quantity(t.Offline, "offline partition"),
+		fs.add(Error, subject, Quantity(t.Offline, "offline partition"),
 			"producers and consumers of those partitions fail until a leader is elected; the topic's totals miss them",
 			"bring back a broker holding a replica, or reassign the partitions")
 	}
 	if t.UnderReplicated > 0 {
-		fs.add(Warning, subject, quantity(t.UnderReplicated, "under-replicated partition"),
+		fs.add(Warning, subject, Quantity(t.UnderReplicated, "under-replicated partition"),
 			"fewer replicas are in sync than assigned: one more broker failure may lose data or availability",
 			"check the brokers missing from the ISR (disk, network, replica fetcher lag)")
 	}
@@ -169,7 +169,7 @@ func minISR(fs *list, s *sources.KafkaSnapshot, t sources.Topic) {
 	if len(short) == 0 {
 		return
 	}
-	fs.add(Error, subject, fmt.Sprintf("%s below min.insync.replicas (%d)", quantity(len(short), "partition"), need),
+	fs.add(Error, subject, fmt.Sprintf("%s below min.insync.replicas (%d)", Quantity(len(short), "partition"), need),
 		fmt.Sprintf("%s %s %s fewer than %d replicas in sync: acks=all producers to them fail with NOT_ENOUGH_REPLICAS (consumers still read)", plural(len(short), "partition", "partitions"), ids(short), plural(len(short), "has", "have"), need),
 		fmt.Sprintf("bring brokers %s back in sync (disk, network, replica fetcher); lowering min.insync.replicas trades durability for availability", ids(slices.Sorted(maps.Keys(missing)))))
 }
@@ -193,7 +193,7 @@ func partial(fs *list, t sources.Topic) {
 	if len(unread) == 0 {
 		return
 	}
-	fs.add(Warning, "topic "+t.Name, fmt.Sprintf("offsets of %s unreadable", quantity(len(unread), "partition")),
+	fs.add(Warning, "topic "+t.Name, fmt.Sprintf("offsets of %s unreadable", Quantity(len(unread), "partition")),
 		fmt.Sprintf("the message count and rate miss %s %s, so they read low: %s", plural(len(unread), "partition", "partitions"), ids(unread), why),
 		"check the partitions' leaders: the broker errors say which did not answer")
 }

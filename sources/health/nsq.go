@@ -78,9 +78,9 @@ func nsqNodes(fs *list, s *sources.NSQSnapshot) {
 		case !n.Up:
 			why := "its topics' totals are partial and its queued messages are not delivered"
 			if len(n.Topics) > 0 {
-				why = fmt.Sprintf("the totals of its %s miss its share", quantity(len(n.Topics), "topic"))
+				why = fmt.Sprintf("the totals of its %s miss its share", Quantity(len(n.Topics), "topic"))
 				if q := n.Queued(); q > 0 {
-					why += fmt.Sprintf(", and the %s queued on it at its last answer %s not delivered", quantity(q, "message"), plural(q, "is", "are"))
+					why += fmt.Sprintf(", and the %s queued on it at its last answer %s not delivered", Quantity(q, "message"), plural(q, "is", "are"))
 				}
 			}
 			fs.add(Error, subject, "nsqd is down", why, lastError("check the nsqd process and its host", n.Err))
@@ -91,11 +91,11 @@ func nsqNodes(fs *list, s *sources.NSQSnapshot) {
 		switch q := n.Queued(); {
 		case upLookupds == 0 || len(n.Lookupds) >= upLookupds:
 		case len(n.Lookupds) == 0 && q > 0:
-			fs.add(Warning, subject, fmt.Sprintf("%s on a node no lookupd knows", quantity(q, "message")),
+			fs.add(Warning, subject, fmt.Sprintf("%s on a node no lookupd knows", Quantity(q, "message")),
 				fmt.Sprintf("consumers that find nsqd through the lookupds never connect to it, so what is queued on it (%s) is never read by them", topicsHolding(n)),
 				"point this nsqd's --lookupd-tcp-address at the lookupds, or consume from it directly")
 		default:
-			fs.add(Warning, subject, fmt.Sprintf("known to %d of %s", len(n.Lookupds), quantity(upLookupds, "lookupd")),
+			fs.add(Warning, subject, fmt.Sprintf("known to %d of %s", len(n.Lookupds), Quantity(upLookupds, "lookupd")),
 				"consumers using the other lookupds never find this node's messages",
 				"check --lookupd-tcp-address on this nsqd")
 		}
@@ -230,7 +230,7 @@ func unconsumed(fs *list, t *carried, m *sources.NSQTopic, names []string) {
 	if len(durable) == 0 {
 		return
 	}
-	title := fmt.Sprintf("no clients on any of its %s", quantity(len(durable), "channel"))
+	title := fmt.Sprintf("no clients on any of its %s", Quantity(len(durable), "channel"))
 	if len(durable) == 1 {
 		title = "no clients on its channel " + durable[0]
 	}
@@ -281,7 +281,7 @@ func nsqChannel(fs *list, topic, name string, on []channelOn, m *sources.NSQChan
 	redelivered(fs, subject, on, requeues)
 	redelivered(fs, subject, on, timeouts)
 	if len(onDisk) > 0 {
-		fs.add(Info, subject, quantity(diskDepth, "message")+" spilled to disk"+onNodes(onDisk, len(on)),
+		fs.add(Info, subject, Quantity(diskDepth, "message")+" spilled to disk"+onNodes(onDisk, len(on)),
 			"the in-memory queue overflowed (--mem-queue-size); delivery is slower from disk", "add consumers or raise max-in-flight")
 	}
 	return len(idle) > 0
@@ -316,7 +316,7 @@ func (p *paused) report(fs *list, subject, name string, of int, why string) {
 		sev, title = Warning, title+", growing"
 	}
 	if len(p.nodes) < of {
-		title += fmt.Sprintf(" on %d of %s (%s)", len(p.nodes), quantity(of, "node"), list5(p.nodes))
+		title += fmt.Sprintf(" on %d of %s (%s)", len(p.nodes), Quantity(of, "node"), list5(p.nodes))
 	}
 	if sev == Warning {
 		why += "; producers still publish to it, so the backlog grows until it is unpaused (and spills to disk past --mem-queue-size)"
@@ -360,7 +360,7 @@ func climbing(fs *list, subject, name string, on []channelOn, m *sources.NSQChan
 	}
 	title := fmt.Sprintf("depth climbing to %d", m.Depth)
 	if rise, polls := risen(m.Depths); polls > 0 {
-		title += fmt.Sprintf(" (+%d over %s)", rise, quantity(polls, "poll"))
+		title += fmt.Sprintf(" (+%d over %s)", rise, Quantity(polls, "poll"))
 	}
 	title += drainText(m.Drain)
 	why := "consumers take its messages slower than they arrive: the backlog, and every message's wait, grow"
@@ -475,7 +475,7 @@ func redelivered(fs *list, subject string, on []channelOn, r redelivery) {
 			why += fmt.Sprintf("; %.0f%% of its messages since nsqd started", 100*float64(n)/float64(msgs))
 		}
 		why += "; no rate between two polls is known yet to tell whether it is still happening"
-		fs.add(Warning, subject, fmt.Sprintf("%s for %s since nsqd started", quantity(n, r.what), quantity(msgs, "message"))+onNodes(lifetime, len(on)), why, r.fix)
+		fs.add(Warning, subject, fmt.Sprintf("%s for %s since nsqd started", Quantity(n, r.what), Quantity(msgs, "message"))+onNodes(lifetime, len(on)), why, r.fix)
 	}
 }
 

@@ -52,7 +52,7 @@ func NSQChannelClients(s *sources.NSQSnapshot, d *sources.NSQChannelDetail) []Fi
 		if waiting > 0 {
 			sev, why = Warning, why+fmt.Sprintf("; depth %d waits", waiting)
 		}
-		fs.add(sev, subject, quantity(len(d.Clients), "client")+" connected, none ready (ready count 0)", why,
+		fs.add(sev, subject, Quantity(len(d.Clients), "client")+" connected, none ready (ready count 0)", why,
 			"check the consumers' logs for the failures that make them back off, and their max-in-flight")
 		return fs.sorted()
 	}

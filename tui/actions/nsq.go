@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/health"
 	"github.com/topicat/topicat/tui/dialog"
 	"github.com/topicat/topicat/tui/screen"
 	"github.com/topicat/topicat/tui/views"
@@ -133,32 +134,34 @@ func holders(host screen.Host, topic, channel string) (nodes int, depth int64, o
 // EmptyNSQ asks for the name and drops the queued messages of a topic or
 // channel on every node that has it.
 func EmptyNSQ(host screen.Host, topic, channel string) tea.Cmd {
-	name := named(topic, channel)
-	what := []string{"Drops the messages queued in topic " + topic + " itself, on every node that has it; its channels keep theirs. This cannot be undone."}
-	if channel != "" {
-		what = []string{"Drops every message of channel " + name + " — queued, in flight and deferred — on every node that has it. This cannot be undone."}
-	}
-	if n, depth, ok := holders(host, topic, channel); ok {
-		what = append(what, fmt.Sprintf("It holds %d messages on %d node(s).", depth, n))
-	}
-	return host.Open(dialog.NewConfirm(host, "Empty "+kindOf(channel)+" "+name, what, name, func() tea.Cmd {
-		return nsqRequest(host, sources.NSQEmpty{Topic: topic, Channel: channel})
-	}))
+	return confirmNSQ(host, "Empty", topic, channel,
+		"Drops the messages queued in topic "+topic+" itself, on every node that has it; its channels keep theirs. This cannot be undone.",
+		"Drops every message of channel "+named(topic, channel)+" — queued, in flight and deferred — on every node that has it. This cannot be undone.",
+		sources.NSQEmpty{Topic: topic, Channel: channel})
 }
 
 // DeleteNSQ asks for the name and deletes a topic or channel: from every
 // lookupd, then from every node that has it.
 func DeleteNSQ(host screen.Host, topic, channel string) tea.Cmd {
+	return confirmNSQ(host, "Delete", topic, channel,
+		"Deletes topic "+topic+" from every lookupd, then from every node that has it, with its channels and their messages. A producer that publishes to it again creates it anew.",
+		"Deletes channel "+named(topic, channel)+" from every lookupd, then from every node that has it, with its messages. A consumer that subscribes again creates it anew, empty.",
+		sources.NSQDelete{Topic: topic, Channel: channel})
+}
+
+// confirmNSQ asks for a topic's or channel's name, saying what the action
+// does to it and what it holds, then sends body.
+func confirmNSQ(host screen.Host, verb, topic, channel, topicWhat, channelWhat string, body sources.Body) tea.Cmd {
 	name := named(topic, channel)
-	what := []string{"Deletes topic " + topic + " from every lookupd, then from every node that has it, with its channels and their messages. A producer that publishes to it again creates it anew."}
+	what := []string{topicWhat}
 	if channel != "" {
-		what = []string{"Deletes channel " + name + " from every lookupd, then from every node that has it, with its messages. A consumer that subscribes again creates it anew, empty."}
+		what = []string{channelWhat}
 	}
 	if n, depth, ok := holders(host, topic, channel); ok {
-		what = append(what, fmt.Sprintf("It holds %d messages on %d node(s).", depth, n))
+		what = append(what, fmt.Sprintf("It holds %s on %s.", health.Quantity(depth, "message"), health.Quantity(n, "node")))
 	}
-	return host.Open(dialog.NewConfirm(host, "Delete "+kindOf(channel)+" "+name, what, name, func() tea.Cmd {
-		return nsqRequest(host, sources.NSQDelete{Topic: topic, Channel: channel})
+	return host.Open(dialog.NewConfirm(host, verb+" "+kindOf(channel)+" "+name, what, name, func() tea.Cmd {
+		return nsqRequest(host, body)
 	}))
 }
 

@@ -50,6 +50,9 @@ type Options struct {
 	Contexts    []string
 	Current     string
 	OpenContext func(ctx context.Context, name string) (*Session, error)
+	// ContextNotes are a few words after a context's name in the picker,
+	// for a choice that is not the config file's (the demo's own clusters).
+	ContextNotes map[string]string
 }
 
 // Session is one connection to clusters, behind one value: the sources,

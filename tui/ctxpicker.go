@@ -65,6 +65,9 @@ func (p *ctxPicker) View(width, height int) string {
 			mark = "*"
 		}
 		line := fmt.Sprintf(" %s %s", mark, safetext.Line(p.names[i]))
+		if note := p.m.opts.ContextNotes[p.names[i]]; note != "" {
+			line += "  " + st.Muted.Render(safetext.Line(note))
+		}
 		if i == p.cursor {
 			line = st.Selected.Render(line + " ")
 		}

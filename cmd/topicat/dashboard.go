@@ -64,17 +64,27 @@ func (d *deps) reopener(cmd *cobra.Command) func(name string) (settings, error) 
 
 // dashboard starts the sources for the settings and runs the UI until it quits.
 func dashboard(ctx context.Context, s settings, message string) error {
-	palette, err := themes.Load(s.Theme)
-	if err != nil {
-		return usageErr("%v", err)
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	first, err := openSession(ctx, s)
+	o, err := dashboardOptions(ctx, s, message)
 	if err != nil {
 		return err
 	}
-	defer first.Close() // once only: Run closes the session on view, Switch the ones left
+	defer o.Close() // once only: Run closes the session on view, Switch the ones left
+	return tui.Run(ctx, o)
+}
+
+// dashboardOptions opens the first session and says how to open the others
+// (:ctx); the caller closes the first with o.Close.
+func dashboardOptions(ctx context.Context, s settings, message string) (tui.Options, error) {
+	palette, err := themes.Load(s.Theme)
+	if err != nil {
+		return tui.Options{}, usageErr("%v", err)
+	}
+	first, err := openSession(ctx, s)
+	if err != nil {
+		return tui.Options{}, err
+	}
 	o := tui.Options{
 		Context:   first.Label,
 		ReadOnly:  first.ReadOnly,
@@ -89,7 +99,7 @@ func dashboard(ctx context.Context, s settings, message string) error {
 		Close:     first.Close,
 	}
 	if s.reopen != nil && len(s.Contexts) > 0 {
-		o.Contexts, o.Current = s.Contexts, s.Context
+		o.Contexts, o.Current, o.ContextNotes = s.Contexts, s.Context, s.contextNotes
 		o.OpenContext = func(ctx context.Context, name string) (*tui.Session, error) {
 			ns, err := s.reopen(name)
 			if err != nil {
@@ -98,7 +108,7 @@ func dashboard(ctx context.Context, s settings, message string) error {
 			return openSession(ctx, ns)
 		}
 	}
-	return tui.Run(ctx, o)
+	return o, nil
 }
 
 // openSession starts the sources of one context; the session's Close stops

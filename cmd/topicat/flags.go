@@ -37,6 +37,8 @@ type settings struct {
 	// reopen resolves another context's settings, for :ctx; nil when
 	// the run cannot switch.
 	reopen func(name string) (settings, error)
+	// contextNotes are said beside a context in the :ctx picker (the demo's).
+	contextNotes map[string]string
 	// skipGroups is set by a one-shot get of a view that shows no groups.
 	skipGroups bool
 	// skipInactive is set by a one-shot get of a view that shows no

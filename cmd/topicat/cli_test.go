@@ -111,7 +111,7 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		{[]string{"get", "brokers", "--bogus"}, "unknown flag: --bogus (see topicat get --help)"},
 		{[]string{"get", "nodes", "--lookup", "l:1"}, `unknown flag: --lookup: did you mean "--lookupd"? (see topicat get --help)`},
 		{[]string{"get", "nodes", "-help"}, `did you mean "--help"?`},
-		{[]string{"get", "brokers", "-b"}, "flag needs an argument: 'b' in -b"},
+		{[]string{"get", "brokers", "-b"}, "flag needs an argument: 'b' (see"},
 		{[]string{"get", "brokers", "-b", "h:1", "--refresh", "soon"}, `invalid argument "soon" for "--refresh"`},
 		{[]string{"demo", "--print-adrs"}, `did you mean "--print-addrs"?`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate" (see topicat --help)`},

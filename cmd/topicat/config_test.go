@@ -500,3 +500,21 @@ func TestOpenSessionCloses(t *testing.T) {
 		t.Fatal("Close did not return")
 	}
 }
+
+// A password typed into an address (user:password@host), on the command
+// line or in the config, is refused without being quoted back.
+func TestAddressWithCredentialsNeverEchoed(t *testing.T) {
+	cfg := writeConfig(t, "contexts:\n  a:\n    nsq:\n      lookupd: [https://bob:hunter2@l:4161]\ncurrent-context: a\n")
+	for _, args := range [][]string{
+		{"get", "brokers", "-b", "bob:hunter2@h:9092"},
+		{"get", "nodes", "--lookupd", "https://bob:hunter2@l:4161"},
+		{"get", "nodes", "--config", cfg},
+		{"config", "view", "--config", cfg},
+		{"get", "brokers", "-Phunter2", "-b", "h:1"},
+	} {
+		out, errOut, code := runCLI(t, args...)
+		if code != 2 || strings.Contains(out+errOut, "hunter2") {
+			t.Errorf("%v: exit %d, output %q %q: want exit 2 and no password", args, code, out, errOut)
+		}
+	}
+}

@@ -388,6 +388,10 @@ func (w *walker) list(dst *[]string) handler {
 			if it.Kind != yaml.ScalarNode {
 				return w.errf(it, f, "should be a list of addresses, and this item is %s", kindName(it))
 			}
+			if strings.Contains(it.Value, "@") {
+				// Not quoted back: what precedes @ may be a password.
+				return w.errf(it, f, "holds an address with a user name or password in it; give credentials with sasl (kafka) or lookupd-user and lookupd-password-* (nsq), never in the address")
+			}
 			_ = l.Set(it.Value)
 		}
 		*dst = l

@@ -110,23 +110,31 @@ func (term *terminal) run(args ...string) (string, error) {
 	return string(out), err
 }
 
-// programPID is the process the pane's shell started: the program under test.
+// programPID is the program under test: the pane's shell's child, or the
+// pane's process itself when the shell exec'd the command (dash does).
 func (term *terminal) programPID() int {
 	term.t.Helper()
-	shell := strings.TrimSpace(term.tmux("display-message", "-p", "-t", "0", "#{pane_pid}"))
-	raw, err := os.ReadFile("/proc/" + shell + "/task/" + shell + "/children")
-	if err != nil {
-		term.t.Fatal(err)
+	pane := strings.TrimSpace(term.tmux("display-message", "-p", "-t", "0", "#{pane_pid}"))
+	deadline := time.Now().Add(30 * time.Second) // bounds a hang only
+	for {
+		if comm, err := os.ReadFile("/proc/" + pane + "/comm"); err == nil && strings.HasPrefix(strings.TrimSpace(string(comm)), "topicat") {
+			pid, _ := strconv.Atoi(pane)
+			return pid
+		}
+		if raw, err := os.ReadFile("/proc/" + pane + "/task/" + pane + "/children"); err == nil {
+			if fields := strings.Fields(string(raw)); len(fields) > 0 {
+				pid, err := strconv.Atoi(fields[0])
+				if err != nil {
+					term.t.Fatal(err)
+				}
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("the pane's process %s started no program", pane)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	fields := strings.Fields(string(raw))
-	if len(fields) == 0 {
-		term.t.Fatalf("the pane's shell %s has no child", shell)
-	}
-	pid, err := strconv.Atoi(fields[0])
-	if err != nil {
-		term.t.Fatal(err)
-	}
-	return pid
 }
 
 func (term *terminal) screen() string { return term.tmux("capture-pane", "-p") }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -334,7 +335,46 @@ func requestValue(body sources.Body) any {
 	if err != nil {
 		return fmt.Sprintf("%+v", body)
 	}
-	return json.RawMessage(b)
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return json.RawMessage(b)
+	}
+	return snakeKeys(v)
+}
+
+// snakeKeys renames the Go field names of a request's JSON ("Topic",
+// "ResetTo") to the snake_case every other JSON of topicat uses.
+func snakeKeys(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[snake(k)] = snakeKeys(x)
+		}
+		return out
+	case []any:
+		for i, x := range v {
+			v[i] = snakeKeys(x)
+		}
+	}
+	return v
+}
+
+func snake(name string) string {
+	var b strings.Builder
+	rs := []rune(name)
+	for i, r := range rs {
+		if unicode.IsUpper(r) {
+			// A new word starts at an upper case letter after a lower one, or
+			// before a lower one inside a run of capitals ("TLSVersion").
+			if i > 0 && (unicode.IsLower(rs[i-1]) || i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1])) {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // pollObserver logs a source's failed polls and each endpoint as it goes

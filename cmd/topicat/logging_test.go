@@ -113,7 +113,7 @@ func TestLogFileAudit(t *testing.T) {
 	}
 	c := created[0]
 	if c.Who.User == "" || c.Who.Host != hostname || c.Time == "" || c.System != "kafka" ||
-		!slices.Equal(c.Cluster, a.Addrs()) || !strings.HasSuffix(c.Target, "made") || c.Outcome != "ok" || c.Request["Partitions"] != float64(1) {
+		!slices.Equal(c.Cluster, a.Addrs()) || !strings.HasSuffix(c.Target, "made") || c.Outcome != "ok" || c.Request["partitions"] != float64(1) {
 		t.Fatalf("create audited as %+v", c)
 	}
 	if len(c.Results) == 0 || c.Results[0].Target == "" {
@@ -203,5 +203,13 @@ func TestLogFileUnwritable(t *testing.T) {
 	_, stderr, code := runCLI(t, "get", "brokers", "-b", "127.0.0.1:1", "--log-file", filepath.Join(t.TempDir(), "no", "such", "dir", "x.log"))
 	if code != 2 || !strings.Contains(stderr, "--log-file") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("exit %d: %q", code, stderr)
+	}
+}
+
+func TestSnakeKeys(t *testing.T) {
+	for in, want := range map[string]string{"Topic": "topic", "ResetTo": "reset_to", "TLSVersion": "tls_version", "ID": "id", "Partitions": "partitions", "AuthIdentity": "auth_identity"} {
+		if got := snake(in); got != want {
+			t.Errorf("snake(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -269,8 +270,12 @@ func flagError(cmd *cobra.Command, err error) error {
 			return usageErr("%v: did you mean %s? (see %s --help)", err, orList(s, "--"), cmd.CommandPath())
 		}
 	}
-	return usageErr("%v (see %s --help)", err, cmd.CommandPath())
+	// pflag quotes the whole word for an unknown shorthand ("'P' in
+	// -Phunter2"): the rest of the word may be a value typed by mistake.
+	return usageErr("%s (see %s --help)", shorthandWord.ReplaceAllString(err.Error(), ""), cmd.CommandPath())
 }
+
+var shorthandWord = regexp.MustCompile(` in -\S+$`)
 
 // similarFlags lists the long flags closest to name within two edits, or
 // that start it (nsq_tail's -lookupd-http-address is our --lookupd). Only

@@ -160,6 +160,10 @@ func validateBrokers(addrs []string) ([]string, error) {
 		if a == "" {
 			continue
 		}
+		if i := strings.LastIndex(a, "@"); i >= 0 {
+			// Never echoed: what precedes @ may be a password.
+			return nil, fmt.Errorf("kafka: broker address …@%s holds a user name or password; give credentials with SASL, not in the address", a[i+1:])
+		}
 		host, port, err := net.SplitHostPort(a)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "missing port"):

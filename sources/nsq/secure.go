@@ -39,7 +39,10 @@ type secureTransport struct {
 	base  http.RoundTripper
 	tlsOn bool // TLS is configured: TLS_REQUIRED is retried over HTTPS
 	auth  secure.NSQAuth
-	creds *secretCache
+	// credHosts are the host:port the user gave (lookupds, nsqd): the only
+	// ones that get basic auth and headers.
+	credHosts map[string]bool
+	creds     *secretCache
 
 	mu sync.Mutex
 	// https maps an address asked over http to where to ask over https:
@@ -51,8 +54,8 @@ type secureTransport struct {
 
 // newSecureTransport wraps base (whose TLS configuration is the one for
 // HTTPS). httpsAddrs are nsqd given as https://.
-func newSecureTransport(base http.RoundTripper, tlsOn bool, auth secure.NSQAuth, httpsAddrs map[string]bool) *secureTransport {
-	t := &secureTransport{base: base, tlsOn: tlsOn, auth: auth, creds: newSecretCache(),
+func newSecureTransport(base http.RoundTripper, tlsOn bool, auth secure.NSQAuth, httpsAddrs, credHosts map[string]bool) *secureTransport {
+	t := &secureTransport{base: base, tlsOn: tlsOn, auth: auth, credHosts: credHosts, creds: newSecretCache(),
 		https: map[string]string{}, upgraded: map[string]bool{}}
 	for a := range httpsAddrs {
 		t.https[a] = a
@@ -69,11 +72,13 @@ func (t *secureTransport) CloseIdleConnections() {
 
 func (t *secureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.Clone(req.Context())
-	if err := t.authorize(out); err != nil {
-		closeBody(req)
-		return nil, err
-	}
 	asked := req.URL.Host
+	if t.credHosts[asked] {
+		if err := t.authorize(out); err != nil {
+			closeBody(req)
+			return nil, err
+		}
+	}
 	if req.URL.Scheme == "http" {
 		t.mu.Lock()
 		to, ok := t.https[asked]

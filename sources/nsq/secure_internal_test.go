@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -215,5 +216,35 @@ func TestCredentialsStayOnHost(t *testing.T) {
 	}
 	if leaked.Load() {
 		t.Error("the header reached the other host")
+	}
+}
+
+// Basic auth and headers go only to the addresses the user gave: a node a
+// lookupd lists (anyone can register one) never sees them.
+func TestCredentialsOnlyToGivenHosts(t *testing.T) {
+	seen := map[string]string{}
+	var mu sync.Mutex
+	record := func(name string) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen[name] = r.Header.Get("Authorization") + "|" + r.Header.Get("X-Team")
+			mu.Unlock()
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	given, listed := record("given"), record("listed")
+	auth := secure.NSQAuth{LookupdUser: "ops", LookupdPassword: secure.Secret{Inline: "pw"}, Headers: map[string]secure.Secret{"X-Team": {Inline: "t1"}}}
+	tr := newSecureTransport(http.DefaultTransport, false, auth, nil, map[string]bool{given.Listener.Addr().String(): true})
+	c := &http.Client{Transport: tr}
+	for _, s := range []*httptest.Server{given, listed} {
+		resp, err := c.Get(s.URL + "/nodes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if seen["given"] == "|" || seen["listed"] != "|" {
+		t.Errorf("credentials seen %q, want them on the given host only", seen)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,7 +114,18 @@ func newHTTPClient(cfg Config) (*http.Client, *tls.Config, error) {
 		t.TLSClientConfig = tlsConf
 		base = t
 	}
-	c.Transport = newSecureTransport(base, tlsConf != nil, cfg.Auth, cfg.httpsNSQDs)
+	// Credentials go to the addresses the user gave, never to a node a
+	// lookupd lists: anyone can register a node with a lookupd.
+	given := map[string]bool{}
+	for _, l := range cfg.Lookupds {
+		if u, err := url.Parse(l); err == nil {
+			given[u.Host] = true
+		}
+	}
+	for _, n := range cfg.NSQDs {
+		given[n] = true
+	}
+	c.Transport = newSecureTransport(base, tlsConf != nil, cfg.Auth, cfg.httpsNSQDs, given)
 	if !cfg.Auth.IsZero() && c.CheckRedirect == nil {
 		c.CheckRedirect = sameHostRedirects
 	}

@@ -20,6 +20,8 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // Redacted is what is shown in place of a secret.
@@ -86,19 +88,22 @@ func (s Secret) Resolve(ctx context.Context) (string, error) {
 		}
 		return v, nil
 	case s.Cmd != "":
-		var out, errb bytes.Buffer
+		var out bytes.Buffer
 		c := exec.CommandContext(ctx, "sh", "-c", s.Cmd)
-		c.Stdout, c.Stderr = &out, &errb
+		c.Stdout = &out
+		// Its own process group, killed whole when ctx ends, and no long
+		// wait on a grandchild holding the pipe: a quit or a :ctx switch
+		// never hangs on a secret command.
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+		c.WaitDelay = 500 * time.Millisecond
+		// Its stderr is not kept: a helper that fails verbosely (set -x, a
+		// debug line) may print the very secret there.
 		if err := c.Run(); err != nil {
-			// stderr may say why; stdout may hold the secret: never shown.
-			why := strings.TrimSpace(errb.String())
-			if len(why) > 200 {
-				why = why[:200] + "…"
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("secret command did not finish: %w", ctx.Err())
 			}
-			if why != "" {
-				return "", fmt.Errorf("secret command failed: %v: %s", err, why)
-			}
-			return "", fmt.Errorf("secret command failed: %w", err)
+			return "", fmt.Errorf("secret command failed: %w (its output is not shown: it may hold the secret)", err)
 		}
 		v := strings.TrimSpace(out.String())
 		if v == "" {

@@ -73,8 +73,8 @@ func TestResolveErrorsSayWhereNotWhat(t *testing.T) {
 		{"env unset", secure.Secret{Env: "EMPTY", Getenv: getenv}, "environment variable EMPTY is empty or not set"},
 		{"file missing", secure.Secret{File: "/nonexistent/pw"}, "read secret file: open /nonexistent/pw: no such file or directory"},
 		{"file empty", secure.Secret{File: empty}, "secret file " + empty + " is empty"},
-		{"command fails after printing the secret", secure.Secret{Cmd: "echo " + planted + "; echo vault is sealed >&2; exit 3"}, "secret command failed: exit status 3: vault is sealed"},
-		{"command fails silently", secure.Secret{Cmd: "echo " + planted + "; exit 1"}, "secret command failed: exit status 1"},
+		{"command fails after printing the secret", secure.Secret{Cmd: "echo " + planted + "; exit 3"}, "secret command failed: exit status 3 (its output is not shown: it may hold the secret)"},
+		{"command fails echoing the secret on stderr", secure.Secret{Cmd: "echo token=" + planted + " >&2; exit 1"}, "secret command failed: exit status 1 (its output is not shown: it may hold the secret)"},
 		{"command prints nothing", secure.Secret{Cmd: "true"}, "secret command printed nothing"},
 		{"nothing set", secure.Secret{}, "no secret given"},
 	}
@@ -240,5 +240,21 @@ func TestIsZero(t *testing.T) {
 	}
 	if !(secure.NSQAuth{}).IsZero() || (secure.NSQAuth{LookupdUser: "u"}).IsZero() || (secure.NSQAuth{Headers: map[string]secure.Secret{"A": {}}}).IsZero() {
 		t.Fatal("NSQAuth.IsZero")
+	}
+}
+
+// A secret command that leaves a grandchild holding its output is killed
+// with its whole process group when the context ends: Resolve returns.
+func TestResolveCommandCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := secure.Secret{Cmd: "sleep 600 & sleep 600; echo x"}.Resolve(ctx)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // most likely started by now; a hang fails the test by its timeout
+	cancel()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "secret command did not finish") {
+		t.Fatalf("Resolve after cancel: %v", err)
 	}
 }

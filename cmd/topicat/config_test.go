@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -515,6 +516,31 @@ func TestAddressWithCredentialsNeverEchoed(t *testing.T) {
 		out, errOut, code := runCLI(t, args...)
 		if code != 2 || strings.Contains(out+errOut, "hunter2") {
 			t.Errorf("%v: exit %d, output %q %q: want exit 2 and no password", args, code, out, errOut)
+		}
+	}
+}
+
+// SASL PLAIN or OAUTHBEARER without TLS is said once on stderr (and as a
+// header badge): the secret crosses the network as it is.
+func TestSASLInClearIsWarned(t *testing.T) {
+	env := map[string]string{"TOPICAT_SASL_PASSWORD": "pw"}
+	for _, tc := range []struct {
+		args []string
+		warn bool
+	}{
+		{[]string{"--sasl-mechanism", "plain", "--sasl-user", "u"}, true},
+		{[]string{"--sasl-mechanism", "plain", "--sasl-user", "u", "--tls"}, false},
+		{[]string{"--sasl-mechanism", "scram-sha-512", "--sasl-user", "u"}, false},
+	} {
+		s, err := resolveArgs(t, append([]string{"-b", "h:1"}, tc.args...), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "in clear") }); got != tc.warn {
+			t.Errorf("%v: warnings %q, want a clear-text warning %v", tc.args, s.Warnings, tc.warn)
+		}
+		if got := strings.Contains(s.warning(), "IN CLEAR"); got != tc.warn {
+			t.Errorf("%v: header badge %q", tc.args, s.warning())
 		}
 	}
 }

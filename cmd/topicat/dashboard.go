@@ -159,10 +159,14 @@ func (s settings) warning() string {
 	if s.NSQTLS != nil && s.NSQTLS.InsecureSkipVerify && len(s.Lookupd)+len(s.NSQD) > 0 {
 		off = append(off, "NSQ")
 	}
-	if len(off) == 0 {
-		return ""
+	var badges []string
+	if len(off) > 0 {
+		badges = append(badges, strings.Join(off, "+")+" TLS NOT VERIFIED")
 	}
-	return strings.Join(off, "+") + " TLS NOT VERIFIED"
+	if s.inClear() != "" {
+		badges = append(badges, "KAFKA "+strings.ToUpper(s.SASL.Mechanism)+" IN CLEAR")
+	}
+	return strings.Join(badges, " · ")
 }
 
 // running are the sources of one session; each polls in its own goroutine.

@@ -161,8 +161,26 @@ func (c *clusterFlags) resolve(fs *pflag.FlagSet, env func(string) string) (sett
 	if err := floors(s); err != nil {
 		return s, err
 	}
+	if w := s.inClear(); w != "" {
+		s.Warnings = append(s.Warnings, w)
+	}
 	// Addresses are checked by the sources themselves (kafka.New, nsq.New).
 	return s, nil
+}
+
+// inClear warns of a SASL mechanism that sends its secret as it is (PLAIN's
+// password, OAUTHBEARER's token) over a connection without TLS: anyone on
+// the path reads it. SCRAM and MSK IAM send no reusable secret.
+func (s settings) inClear() string {
+	if s.SASL == nil || s.KafkaTLS != nil || len(s.Brokers) == 0 {
+		return ""
+	}
+	switch s.SASL.Mechanism {
+	case secure.Plain, secure.OAuthBearer:
+		return fmt.Sprintf("SASL %s without TLS sends the %s in clear to every broker; add --tls (tls: in the context)",
+			strings.ToUpper(s.SASL.Mechanism), map[string]string{secure.Plain: "password", secure.OAuthBearer: "token"}[s.SASL.Mechanism])
+	}
+	return ""
 }
 
 // applyContext takes a config context's settings; flags given on the

@@ -468,8 +468,13 @@ func (m *Model) Switch(s *Session) tea.Cmd {
 func Run(ctx context.Context, o Options, extra ...tea.ProgramOption) error {
 	opts := append([]tea.ProgramOption{tea.WithContext(ctx)}, extra...)
 	m := New(o)
-	m.ctx = ctx
+	// Ends with the program: a :ctx session still being built then closes
+	// itself (switchContext) instead of polling on unseen.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	m.ctx = runCtx
 	_, err := tea.NewProgram(m, opts...).Run()
+	stop()
 	m.stopAll()
 	if m.session.Close != nil { // the session on view when the user quit
 		m.session.Close()

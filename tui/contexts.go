@@ -48,6 +48,10 @@ func (m *Model) switchContext(name string) tea.Cmd {
 	m.message = "switching to " + name + "…"
 	return func() tea.Msg {
 		s, err := open(ctx, name)
+		if ctx.Err() != nil && s != nil && s.Close != nil {
+			s.Close() // the dashboard quit while it was being built
+			return nil
+		}
 		return contextOpenedMsg{seq: seq, name: name, session: s, err: err}
 	}
 }

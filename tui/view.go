@@ -100,31 +100,13 @@ func (m *Model) unconfigured(s sources.System) string {
 	return ""
 }
 
-// header: app, context, health counts, per-system freshness, badges; what
-// matters most comes first, since a narrow terminal cuts the end.
+// header: app, context, health counts, each system's state, badges. On a
+// narrow terminal it sheds decoration one step at a time before anything that
+// matters: NSQ's throughput, then each system's polling age (leaving up/total),
+// then the app's name (the window title has it), then words; only then is the
+// line cut.
 func (m *Model) header() string {
 	st := m.styles
-	sep := st.Bar.Render(" │ ")
-	parts := []string{st.BarAccent.Render(" topicat")}
-	if m.session.Label != "" {
-		parts = append(parts, m.label())
-	}
-	c := health.Count(m.data.Findings)
-	switch {
-	case c.Errors > 0:
-		parts = append(parts, st.Bar.Inherit(st.Bad).Render(fmt.Sprintf("health ✖ %d ▲ %d", c.Errors, c.Warnings)))
-	case c.Warnings > 0:
-		parts = append(parts, st.Bar.Inherit(st.Warn).Render(fmt.Sprintf("health ▲ %d", c.Warnings)))
-	case m.data.Kafka != nil || m.data.NSQ != nil:
-		parts = append(parts, st.Bar.Inherit(st.Good).Render("✔ healthy"))
-	}
-	for _, s := range []sources.System{sources.Kafka, sources.NSQ} {
-		if m.unconfigured(s) != "" {
-			continue
-		}
-		parts = append(parts, st.Bar.Render(m.freshness(s)))
-	}
-	line := strings.Join(parts, sep)
 	var badges []string
 	if m.paused {
 		badges = append(badges, st.Badge.Render("PAUSED"))
@@ -136,16 +118,101 @@ func (m *Model) header() string {
 		badges = append(badges, st.Badge.Render("⚠ "+safetext.Line(m.session.Warning)))
 	}
 	right := strings.Join(badges, " ")
-	gap := m.width - lipgloss.Width(line) - lipgloss.Width(right)
-	if gap < 1 {
-		line = screen.Truncate(line, m.width-lipgloss.Width(right)-1)
-		gap = max(m.width-lipgloss.Width(line)-lipgloss.Width(right), 0)
+	room := m.width - lipgloss.Width(right) - 1
+	var line string
+	for shed := range headerSteps {
+		line = m.headerLine(shed)
+		if lipgloss.Width(line) <= room {
+			break
+		}
 	}
+	if lipgloss.Width(line) > room {
+		line = screen.Truncate(line, room)
+	}
+	gap := max(m.width-lipgloss.Width(line)-lipgloss.Width(right), 0)
 	return line + st.Bar.Render(strings.Repeat(" ", gap)) + right
 }
 
+// What the header has shed: each step drops everything the ones before did.
+const (
+	shedNothing    = iota
+	shedThroughput // NSQ's msg/s
+	shedNSQAge     // nsq as up/total
+	shedKafkaAge   // kafka as up/total
+	shedName       // " topicat"
+	shedWords      // "health ▲ 2" → "▲ 2", "kafka 3/3 up" → "kafka 3/3"
+	headerSteps
+)
+
+func (m *Model) headerLine(shed int) string {
+	st := m.styles
+	var parts []string
+	if shed < shedName {
+		parts = append(parts, st.BarAccent.Render(" topicat"))
+	}
+	if m.session.Label != "" {
+		parts = append(parts, m.label())
+	}
+	c := health.Count(m.data.Findings)
+	word, healthy := "health ", "✔ healthy"
+	if shed >= shedWords {
+		word, healthy = "", "✔"
+	}
+	switch {
+	case c.Errors > 0:
+		parts = append(parts, st.Bar.Inherit(st.Bad).Render(fmt.Sprintf("%s✖ %d ▲ %d", word, c.Errors, c.Warnings)))
+	case c.Warnings > 0:
+		parts = append(parts, st.Bar.Inherit(st.Warn).Render(fmt.Sprintf("%s▲ %d", word, c.Warnings)))
+	case m.data.Kafka != nil || m.data.NSQ != nil:
+		parts = append(parts, st.Bar.Inherit(st.Good).Render(healthy))
+	}
+	for _, s := range []sources.System{sources.Kafka, sources.NSQ} {
+		if m.unconfigured(s) != "" {
+			continue
+		}
+		switch {
+		case s == sources.NSQ && shed >= shedNSQAge, s == sources.Kafka && shed >= shedKafkaAge:
+			parts = append(parts, st.Bar.Render(m.upOf(s, shed >= shedWords)))
+		default:
+			parts = append(parts, st.Bar.Render(m.freshness(s, shed < shedThroughput)))
+		}
+	}
+	line := strings.Join(parts, st.Bar.Render(" │ "))
+	if shed >= shedName {
+		line = st.Bar.Render(" ") + line
+	}
+	return line
+}
+
+// upOf is a system's state in a few cells: "kafka 3/3 up", tersely "kafka 3/3".
+func (m *Model) upOf(s sources.System, terse bool) string {
+	meta, ok := m.meta(s)
+	switch {
+	case !ok:
+		return string(s) + " …"
+	case meta.LastOK.IsZero():
+		return string(s) + " ✖"
+	}
+	var up, of int
+	switch s {
+	case sources.Kafka:
+		for _, b := range m.data.Kafka.Brokers {
+			if b.Up {
+				up++
+			}
+		}
+		of = len(m.data.Kafka.Brokers)
+	case sources.NSQ:
+		up, of = views.NSQNodesUp(m.data.NSQ)
+	}
+	if terse {
+		return fmt.Sprintf("%s %d/%d", s, up, of)
+	}
+	return fmt.Sprintf("%s %d/%d up", s, up, of)
+}
+
 // freshness says how a system's polling is going: "kafka 3 brokers · 2s ago".
-func (m *Model) freshness(s sources.System) string {
+func (m *Model) freshness(s sources.System, throughput bool) string {
 	meta, ok := m.meta(s)
 	if !ok {
 		return string(s) + " connecting…"
@@ -155,7 +222,7 @@ func (m *Model) freshness(s sources.System) string {
 	case sources.Kafka:
 		size = " " + screen.Plural(len(m.data.Kafka.Brokers), "broker")
 	case sources.NSQ:
-		size = " " + nsqSize(m.data.NSQ)
+		size = " " + nsqSize(m.data.NSQ, throughput)
 	}
 	if meta.LastOK.IsZero() {
 		return string(s) + size + " · never reached"
@@ -166,19 +233,33 @@ func (m *Model) freshness(s sources.System) string {
 // nsqSize is the NSQ part of the header: the nodes, how many are up when
 // not all are (gone ones are no outage), and the messages per second
 // published across the cluster (nsqadmin's counter page).
-func nsqSize(s *sources.NSQSnapshot) string {
+func nsqSize(s *sources.NSQSnapshot, throughput bool) string {
 	up, of := views.NSQNodesUp(s)
 	size := screen.Plural(of, "node")
 	if up < of {
 		size = fmt.Sprintf("%d of %d up", up, of)
 	}
-	if in, ok := views.NSQIn(s); ok {
+	if in, ok := views.NSQIn(s); ok && throughput {
 		size += " · " + views.Throughput(in)
 	}
 	return size
 }
 
+// tabBar names every tab. A narrow terminal loses the systems' names first,
+// then, with the systems back, the names of the tabs not shown (their numbers
+// stay, the keys to them), so no name is ever cut in half.
 func (m *Model) tabBar() string {
+	var line string
+	for detail := 0; detail < 3; detail++ {
+		line = m.tabLine(detail)
+		if lipgloss.Width(line) <= m.width {
+			return line
+		}
+	}
+	return screen.Truncate(line, m.width)
+}
+
+func (m *Model) tabLine(detail int) string {
 	var b strings.Builder
 	var last sources.System = "-"
 	for i, t := range m.tabs {
@@ -186,19 +267,24 @@ func (m *Model) tabBar() string {
 			if i > 0 {
 				b.WriteString(m.styles.Muted.Render(" │"))
 			}
-			label := map[sources.System]string{sources.Kafka: " Kafka", sources.NSQ: " NSQ", "": ""}[t.system]
-			b.WriteString(m.styles.Accent.Render(label))
+			if detail != 1 {
+				label := map[sources.System]string{sources.Kafka: " Kafka", sources.NSQ: " NSQ", "": ""}[t.system]
+				b.WriteString(m.styles.Accent.Render(label))
+			}
 			last = t.system
 		}
 		name := fmt.Sprintf("%d %s", i+1, t.stack[0].Title())
 		b.WriteString(" ")
-		if i == m.active {
+		switch {
+		case i == m.active:
 			b.WriteString(m.styles.TabActive.Render(name))
-		} else {
+		case detail == 2:
+			b.WriteString(m.styles.Tab.Render(fmt.Sprint(i + 1)))
+		default:
 			b.WriteString(m.styles.Tab.Render(name))
 		}
 	}
-	return screen.Truncate(b.String(), m.width)
+	return b.String()
 }
 
 // crumbs is the line above the screen: where you are, and the top screen's state.
@@ -285,7 +371,14 @@ func (m *Model) footer() string {
 		line = st.Warn.Render(fmt.Sprintf("%d change(s) running…", n)) + "   " + line
 	}
 	if m.message != "" {
-		line = st.Text.Render(safetext.Line(m.message)) + "   " + line
+		msg := st.Text.Render(safetext.Line(m.message))
+		// A long message must not push the help hint off a narrow terminal.
+		if len(hints) > 0 && lipgloss.Width(" "+msg+"   "+line) > m.width {
+			first := "   " + hints[0]
+			msg = screen.Truncate(msg, max(m.width-1-lipgloss.Width(first), 1))
+			return screen.Truncate(" "+msg+first, m.width)
+		}
+		line = msg + "   " + line
 	}
 	return screen.Truncate(" "+line, m.width)
 }

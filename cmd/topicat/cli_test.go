@@ -264,6 +264,10 @@ func TestCompletion(t *testing.T) {
 		{"contexts from --config", nil, []string{"--config", cfg, "-c", ""}, []string{"prod", "staging"}, nil, ""},
 		{"contexts from TOPICAT_CONFIG", withConfig, []string{"get", "brokers", "--context", "p"}, []string{"prod"}, []string{"staging"}, ""},
 		{"no config, no contexts", nil, []string{"-c", ""}, nil, nil, ""},
+		{"config use: contexts", withConfig, []string{"config", "use", ""}, []string{"prod", "staging"}, nil, ""},
+		{"config use: one context only", withConfig, []string{"config", "use", "prod", ""}, nil, nil, ""},
+		{"flags: own and cluster", nil, []string{"get", "brokers", "--"}, []string{"--output", "--quiet", "--brokers", "--context", "--lookupd"}, []string{"--print-addrs"}, ""},
+		{"flags: a subcommand's", nil, []string{"tail", "--f"}, []string{"--from", "--format"}, []string{"--output"}, ""},
 		{"completion shells", nil, []string{"completion", ""}, []string{"bash", "zsh", "fish"}, []string{"powershell"}, ""},
 		{"help topics", nil, []string{"help", ""}, []string{"get", "demo"}, nil, ""},
 	}

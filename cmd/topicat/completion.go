@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,8 +30,9 @@ func newCompletionCmd() *cobra.Command {
 		Use:   "completion bash|zsh|fish",
 		Short: "Print the shell completion script for bash, zsh or fish",
 		Long: `Print the shell completion script for bash, zsh or fish. It completes commands, flags,
-the views of "topicat get", themes, and context names from the config file. The bash script
-needs the bash-completion package.`,
+the views of "topicat get", themes, context names from the config file, and the topic and
+group names of the cluster (one poll, at most 2s). The bash script needs the bash-completion
+package.`,
 		Example: `  source <(topicat completion bash)        # this shell; add the line to ~/.bashrc to keep it
   topicat completion zsh > "${fpath[1]}/_topicat"
   topicat completion fish > ~/.config/fish/completions/topicat.fish`,
@@ -78,8 +81,7 @@ func (d *deps) completeContexts(_ *cobra.Command, _ []string, toComplete string)
 }
 
 // completeViews completes the words of get: a system or a view first, a view
-// of that system after a system. A view's own argument (a topic) is not
-// completed: that would take a poll of the cluster on every tab.
+// of that system after a system. A view's own argument is completeGet's.
 func completeViews(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	var system sources.System
 	switch {
@@ -122,4 +124,103 @@ func completeViews(_ *cobra.Command, args []string, toComplete string) ([]cobra.
 		add(name, help[name])
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completionPoll caps the poll behind a topic or group completion: a tab
+// that hangs on an unreachable cluster is worse than no names.
+const completionPoll = 2 * time.Second
+
+// clusterNames lists the topic names (or, with groups, the Kafka consumer
+// group IDs) that start with toComplete, from one poll of the cluster the
+// command line or the current context names, system "" meaning every
+// configured one. Names are only offered after the user pressed tab at a
+// topic's place, so the poll is not paid on every other tab.
+func (d *deps) clusterNames(cmd *cobra.Command, system sources.System, groups bool, toComplete string) []cobra.Completion {
+	s, err := d.cluster.resolve(cmd.Flags(), d.env)
+	if err != nil {
+		return nil
+	}
+	if groups {
+		system = sources.Kafka
+	}
+	s.Timeout = min(s.Timeout, completionPoll)
+	s.skipGroups, s.skipInactive = !groups, true
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, completionPoll)
+	defer cancel()
+	data, _, err := collect(ctx, s, system, io.Discard)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	switch {
+	case groups && data.Kafka != nil:
+		for _, g := range data.Kafka.Groups {
+			names = append(names, g.ID)
+		}
+	case !groups:
+		if data.Kafka != nil {
+			for _, t := range data.Kafka.Topics {
+				names = append(names, t.Name)
+			}
+		}
+		if data.NSQ != nil {
+			for _, t := range data.NSQ.Topics {
+				names = append(names, t.Name)
+			}
+		}
+	}
+	var out []cobra.Completion
+	for _, n := range names {
+		if strings.HasPrefix(n, toComplete) && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// completeTopicArg completes "[kafka|nsq] TOPIC" (tail, produce): the
+// systems and the topics of every configured one, then a system's topics.
+func (d *deps) completeTopicArg(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var out []cobra.Completion
+	switch {
+	case len(args) == 0:
+		for _, sys := range []string{string(sources.Kafka), string(sources.NSQ)} {
+			if strings.HasPrefix(sys, toComplete) {
+				out = append(out, sys)
+			}
+		}
+		out = append(out, d.clusterNames(cmd, "", false, toComplete)...)
+	case len(args) == 1 && (args[0] == string(sources.Kafka) || args[0] == string(sources.NSQ)):
+		out = d.clusterNames(cmd, sources.System(args[0]), false, toComplete)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeGet completes get's words: views by completeViews, then the
+// topic or group that a page of a topic or group takes.
+func (d *deps) completeGet(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	words := args
+	var system sources.System
+	if len(words) > 0 && (words[0] == string(sources.Kafka) || words[0] == string(sources.NSQ)) {
+		system, words = sources.System(words[0]), words[1:]
+	}
+	if len(words) != 1 {
+		return completeViews(cmd, args, toComplete)
+	}
+	switch words[0] {
+	case "group":
+		return d.clusterNames(cmd, sources.Kafka, true, toComplete), cobra.ShellCompDirectiveNoFileComp
+	case "partitions":
+		system = sources.Kafka
+	case "channels":
+		system = sources.NSQ
+	case "topic":
+	default:
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return d.clusterNames(cmd, system, false, toComplete), cobra.ShellCompDirectiveNoFileComp
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -71,6 +72,13 @@ func dashboard(ctx context.Context, s settings, message string) error {
 		return err
 	}
 	defer o.Close() // once only: Run closes the session on view, Switch the ones left
+	// Bubble Tea blanks the window title on exit; saving the user's on the
+	// terminal's title stack (xterm, tmux, VTE) and popping it gives it back.
+	// Terminals without the stack ignore both.
+	if isTerminal(os.Stdout) {
+		fmt.Fprint(os.Stdout, "\x1b[22;0t")
+		defer fmt.Fprint(os.Stdout, "\x1b[23;0t")
+	}
 	return tui.Run(ctx, o)
 }
 

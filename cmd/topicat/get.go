@@ -38,7 +38,7 @@ func newGetCmd(d *deps) *cobra.Command {
 		// The words are checked by pickView, which knows the views and
 		// which systems are configured.
 		Args:              cobra.ArbitraryArgs,
-		ValidArgsFunction: completeViews,
+		ValidArgsFunction: d.completeGet,
 		RunE: func(cmd *cobra.Command, words []string) error {
 			if output != "table" && output != "json" {
 				return usageErr("-o %q: want table or json", output)

@@ -73,6 +73,7 @@ NSQ: --defer holds each message that long before delivery; a topic no nsqd has i
 			return runProduce(cmd.Context(), s, sys, base, o, d.stdin, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+	cmd.ValidArgsFunction = d.completeTopicArg // completion.go
 	f := cmd.Flags()
 	f.StringVarP(&o.key, "key", "k", "", "key of every message (Kafka)")
 	f.StringVarP(&o.keySep, "key-delimiter", "K", "", "split each line into key and value at the first SEP (Kafka)")

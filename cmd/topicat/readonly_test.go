@@ -80,6 +80,7 @@ func TestReadOnlyWalksEveryCommand(t *testing.T) {
 		"alter":           "the verb alone is a usage error",
 		"version":         "prints the version",
 		"completion":      "prints a script",
+		"man":             "writes the man page into a local directory",
 		"help":            "prints help",
 		"config":          "reads or edits the local config file, no cluster",
 		"config view":     "prints the config, secrets redacted",

@@ -125,6 +125,7 @@ turns colour off.`,
 		newConfigCmd(d),
 		newVersionCmd(),
 		newCompletionCmd(),
+		newManCmd(), // hidden: writes man/topicat.1 (man.go)
 	)
 	registerClusterCompletions(root, d)
 	registerLogging(root) // --log-file (logging.go)

@@ -87,6 +87,7 @@ verbs: ` + records.FormatHelp,
 			return runTail(cmd.Context(), s, sys, spec, count, out, cmd.ErrOrStderr())
 		},
 	}
+	cmd.ValidArgsFunction = d.completeTopicArg // completion.go
 	f := cmd.Flags()
 	f.StringVar(&from, "from", "", "where to start, and where to stop: START[:END] (see above; default -10 on Kafka, newest on NSQ)")
 	f.StringVar(&from, "offset", "", "alias of --from, for kcat hands")

@@ -20,13 +20,14 @@ import (
 // at the 60×15 of a split pane, must show the whole first screen. At 60
 // columns the header keeps the context, the health counts and each system's
 // up/total and sheds the ages, throughput and words; the tab bar keeps every
-// tab's number and the active tab's name; the broker addresses and the
-// footer's demo message are cut (with …), the help hint is not.
+// tab's number and the active tab's name; the broker addresses stay whole
+// (the columns after them give way), the footer's demo message is cut (with
+// …), the help hint is not.
 
 var (
 	// 38;5 and 48;5 are 256 colours, 38;2 and 48;2 true colour.
 	deepColour = regexp.MustCompile(`\x1b\[[0-9;:]*[34]8[;:][25][;:]`)
-	brokerRow  = regexp.MustCompile(`(?m)^.\s+\d\s+127\.0\.0\.1:\d`)
+	brokerRow  = regexp.MustCompile(`(?m)^.\s+\d\s+127\.0\.0\.1:\d+\s`) // the whole address
 )
 
 func TestEndToEndTerminals(t *testing.T) {

@@ -36,7 +36,7 @@ func (r brokerRow) MarshalJSON() ([]byte, error) {
 func kafkaBrokers() *View {
 	cols := []col[brokerRow]{
 		{Column: Column{Title: "ID", Sort: 'I', Min: 2, Right: true}, text: func(b brokerRow) string { return num(b.ID) }, num: func(b brokerRow) float64 { return float64(b.ID) }},
-		{Column: Column{Title: "ADDRESS", Sort: 'A', Min: 12, Flex: true}, text: func(b brokerRow) string {
+		{Column: Column{Title: "ADDRESS", Sort: 'A', Min: 12, Flex: true, Key: true}, text: func(b brokerRow) string {
 			if b.Host == "" {
 				return "unknown"
 			}
@@ -78,7 +78,7 @@ func kafkaBrokers() *View {
 
 func kafkaTopics() *View {
 	cols := []col[sources.Topic]{
-		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true}, text: func(t sources.Topic) string {
+		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true, Key: true}, text: func(t sources.Topic) string {
 			return t.Name + yes(t.Internal, " (internal)") + yes(t.Partial, " (partial)")
 		}},
 		{Column: Column{Title: "PARTS", Sort: 'A', Min: 5, Right: true}, text: func(t sources.Topic) string { return num(len(t.Partitions)) }, num: func(t sources.Topic) float64 { return float64(len(t.Partitions)) }},
@@ -191,7 +191,7 @@ func kafkaPartitions() *View {
 
 func kafkaGroups() *View {
 	cols := []col[sources.Group]{
-		{Column: Column{Title: "GROUP", Sort: 'R', Min: 10, Flex: true}, text: func(g sources.Group) string { return g.ID + yes(g.Stale, " (stale)") }},
+		{Column: Column{Title: "GROUP", Sort: 'R', Min: 10, Flex: true, Key: true}, text: func(g sources.Group) string { return g.ID + yes(g.Stale, " (stale)") }},
 		{Column: Column{Title: "STATE", Sort: 'S', Min: 6, Max: 20}, text: func(g sources.Group) string { return g.State }},
 		{Column: Column{Title: "STATUS", Sort: 'U', Min: 6}, text: func(g sources.Group) string { return string(g.Status) }, num: func(g sources.Group) float64 { return float64(g.Status.Rank()) }},
 		{Column: Column{Title: "MEMBERS", Sort: 'M', Min: 7, Right: true}, text: func(g sources.Group) string { return num(g.Members) }, num: func(g sources.Group) float64 { return float64(g.Members) }},

@@ -80,19 +80,29 @@ func Fit(cols []Column, natural []int, total int) []int {
 		return w
 	}
 	// Take from the widest column, one cell at a time, so a long prose column
-	// gives way before a short name is cut.
-	for over := used() - total; over > 0; over-- {
-		widest := -1
-		for i := range w {
-			if w[i] > cols[i].Min && (widest < 0 || w[i] > w[widest]) {
-				widest = i
+	// gives way before a short name is cut; key columns last.
+	shrink := func(keys bool) {
+		for over := used() - total; over > 0; over-- {
+			widest := -1
+			for i := range w {
+				if cols[i].Key == keys && w[i] > cols[i].Min && (widest < 0 || w[i] > w[widest]) {
+					widest = i
+				}
 			}
+			if widest < 0 {
+				return
+			}
+			w[widest]--
 		}
-		if widest < 0 {
-			break
-		}
-		w[widest]--
 	}
+	shrink(false)
+	// Then drop columns from the right, sparing the keys for now.
+	for i := len(w) - 1; i > 0 && used() > total; i-- {
+		if !cols[i].Key {
+			w[i] = 0
+		}
+	}
+	shrink(true)
 	for i := len(w) - 1; i > 0 && used() > total; i-- {
 		w[i] = 0
 	}

@@ -106,7 +106,7 @@ func knownBy(known, configured int) string {
 func nsqNodes() *View {
 	cols := []col[nodeRow]{
 		{Column: Column{Title: "HOSTNAME", Sort: 'H', Min: 8, Max: 30}, text: func(n nodeRow) string { return n.Hostname }},
-		{Column: Column{Title: "HTTP ADDRESS", Sort: 'T', Min: 12, Flex: true}, text: func(n nodeRow) string { return n.Addr }},
+		{Column: Column{Title: "HTTP ADDRESS", Sort: 'T', Min: 12, Flex: true, Key: true}, text: func(n nodeRow) string { return n.Addr }},
 		{Column: Column{Title: "TCP", Sort: 'C', Min: 5, Right: true}, text: func(n nodeRow) string { return portText(n.TCPPort) }, num: func(n nodeRow) float64 { return float64(n.TCPPort) }},
 		{Column: Column{Title: "VERSION", Sort: 'V', Min: 7}, text: func(n nodeRow) string { return n.Version }},
 		{Column: Column{Title: "LOOKUPDS", Sort: 'L', Min: 8, Right: true}, text: func(n nodeRow) string { return knownBy(len(n.Lookupds), n.Configured) }, num: func(n nodeRow) float64 { return float64(len(n.Lookupds)) }},
@@ -154,7 +154,7 @@ func nsqNodes() *View {
 
 func nsqTopics() *View {
 	cols := []col[sources.NSQTopic]{
-		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true}, text: func(t sources.NSQTopic) string { return t.Name + yes(t.Partial, " (partial)") }},
+		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Flex: true, Key: true}, text: func(t sources.NSQTopic) string { return t.Name + yes(t.Partial, " (partial)") }},
 		{Column: Column{Title: "DEPTH", Sort: 'D', Min: 5, Right: true}, text: func(t sources.NSQTopic) string { return depthText(t.Depth, t.Climbing) + yes(t.Partial, "?") }, num: func(t sources.NSQTopic) float64 { return float64(t.Depth) }},
 		{Column: Column{Title: "DEPTH TREND", Min: 5, Max: 12}, text: func(t sources.NSQTopic) string { return Spark(t.Depths) }},
 		{Column: Column{Title: "IN/s", Sort: 'R', Min: 6, Right: true}, text: func(t sources.NSQTopic) string { return rate(t.In) + yes(t.Partial && t.In >= 0, "?") }, num: func(t sources.NSQTopic) float64 { return t.In }},
@@ -189,8 +189,8 @@ func nsqChannels() *View {
 	// "paused on 1 of 3"): on a narrow screen the counters on the right
 	// are left out rather than every column cut.
 	cols := []col[sources.NSQChannel]{
-		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Max: 30}, text: func(c sources.NSQChannel) string { return c.Topic }},
-		{Column: Column{Title: "CHANNEL", Sort: 'C', Min: 10, Flex: true}, text: func(c sources.NSQChannel) string {
+		{Column: Column{Title: "TOPIC", Sort: 'T', Min: 10, Max: 30, Key: true}, text: func(c sources.NSQChannel) string { return c.Topic }},
+		{Column: Column{Title: "CHANNEL", Sort: 'C', Min: 10, Flex: true, Key: true}, text: func(c sources.NSQChannel) string {
 			return c.Name + yes(sources.IsTailChannel(c.Name), " (a topicat tail)") + yes(c.Partial, " (partial)")
 		}},
 		{Column: Column{Title: "DEPTH", Sort: 'D', Min: 5, Right: true}, text: func(c sources.NSQChannel) string { return depthText(c.Depth, c.Climbing) + yes(c.Partial, "?") }, num: func(c sources.NSQChannel) float64 { return float64(c.Depth) }},

@@ -83,7 +83,7 @@ func (n channelNode) MarshalJSON() ([]byte, error) {
 
 func nsqChannelNodes() *View {
 	cols := []col[channelNode]{
-		{Column: Column{Title: "NODE", Sort: 'N', Min: 15, Flex: true}, text: func(n channelNode) string { return n.Node }},
+		{Column: Column{Title: "NODE", Sort: 'N', Min: 15, Flex: true, Key: true}, text: func(n channelNode) string { return n.Node }},
 		// No hostname (the nodes pane has it) and paused early: at 120
 		// columns the address stays whole and the per-node pause in view.
 		{Column: Column{Title: "STATE", Sort: 'S', Min: 5, Max: 20}, text: func(n channelNode) string { return n.state }},

@@ -118,7 +118,7 @@ func statNum(f func(*sources.NSQTopicStats) float64) func(topicNode) float64 {
 
 func nsqTopicNodes() *View {
 	cols := []col[topicNode]{
-		{Column: Column{Title: "NODE", Sort: 'N', Min: 15, Flex: true}, text: func(n topicNode) string { return n.Node }},
+		{Column: Column{Title: "NODE", Sort: 'N', Min: 15, Flex: true, Key: true}, text: func(n topicNode) string { return n.Node }},
 		{Column: Column{Title: "HOSTNAME", Sort: 'H', Min: 8, Max: 24}, text: func(n topicNode) string { return n.Hostname }},
 		{Column: Column{Title: "STATE", Sort: 'S', Min: 5, Max: 20}, text: func(n topicNode) string { return n.state }},
 		{Column: Column{Title: "DEPTH", Sort: 'D', Min: 5, Right: true}, text: stat(func(t *sources.NSQTopicStats) string { return num(t.Depth) }),

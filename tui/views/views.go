@@ -43,6 +43,10 @@ type Column struct {
 	Flex bool
 	// Right aligns numbers.
 	Right bool
+	// Key columns say which row it is (a broker's address, a topic's
+	// name): on a narrow screen the columns after them are dropped before
+	// a key is cut, since a cut name identifies nothing.
+	Key bool
 }
 
 // Status colours a row.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,26 @@ func TestFit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A key column (an address) keeps its width while the columns after it
+// drop; it is cut only when nothing else is left to give.
+func TestFitSparesKeys(t *testing.T) {
+	cols := []Column{{Title: "ID", Min: 2}, {Title: "ADDRESS", Min: 12, Flex: true, Key: true}, {Title: "RACK", Min: 4}, {Title: "STATE", Min: 5}}
+	for _, tc := range []struct {
+		total int
+		want  []int
+	}{
+		{40, []int{2, 22, 5, 5}}, // room: the address takes what is left
+		{32, []int{2, 15, 4, 5}}, // the rack gives way first
+		{26, []int{2, 15, 4, 0}}, // then the last column drops, not the address
+		{19, []int{2, 15, 0, 0}}, // and the next
+		{18, []int{2, 14, 0, 0}}, // only then is the address cut
+	} {
+		if got := Fit(cols, []int{2, 15, 5, 5}, tc.total); !slices.Equal(got, tc.want) {
+			t.Errorf("Fit at %d = %v, want %v", tc.total, got, tc.want)
+		}
 	}
 }
 

@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -94,8 +93,7 @@ func (s Secret) Resolve(ctx context.Context) (string, error) {
 		// Its own process group, killed whole when ctx ends, and no long
 		// wait on a grandchild holding the pipe: a quit or a :ctx switch
 		// never hangs on a secret command.
-		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+		killGroupOnCancel(c)
 		c.WaitDelay = 500 * time.Millisecond
 		// Its stderr is not kept: a helper that fails verbosely (set -x, a
 		// debug line) may print the very secret there.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/topicat/topicat/sources"
+	"github.com/topicat/topicat/sources/health"
 	"github.com/topicat/topicat/tui/safetext"
 )
 
@@ -348,12 +349,7 @@ func printTargets(res sources.Result, stdout, stderr io.Writer) error {
 }
 
 // nameList joins names, at most ten of them.
-func nameList(names []string) string {
-	if len(names) > 10 {
-		return strings.Join(names[:10], ", ") + fmt.Sprintf(" and %d more", len(names)-10)
-	}
-	return strings.Join(names, ", ")
-}
+func nameList(names []string) string { return health.Shortlist(names, 10) }
 
 // parseConfigs reads --topic-config k=v flags.
 func parseConfigs(kvs []string) (map[string]string, error) {

@@ -488,9 +488,13 @@ func onNodes(nodes []string, of int) string {
 }
 
 // list5 lists up to five names, then how many more.
-func list5(names []string) string {
-	if len(names) > 5 {
-		return strings.Join(names[:5], ", ") + fmt.Sprintf(" and %d more", len(names)-5)
+func list5(names []string) string { return Shortlist(names, 5) }
+
+// Shortlist joins names, the first most of them and how many more: a
+// message naming nodes or topics stays one readable line.
+func Shortlist(names []string, most int) string {
+	if len(names) > most {
+		return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
 	}
 	return strings.Join(names, ", ")
 }
